@@ -1,0 +1,219 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+# An account is a commercial partner: a company, or a person with no parent.
+ACCOUNT_DOMAIN = ['|', ('is_company', '=', True), ('parent_id', '=', False)]
+
+# Fields owned by the account and mirrored on its contacts.
+ACCOUNT_COMMERCIAL_FIELDS = [
+    'account_manager_id', 'territory_id', 'required_tier_id', 'territory_locked',
+]
+
+
+class ResPartner(models.Model):
+    _inherit = 'res.partner'
+
+    account_manager_id = fields.Many2one(
+        'account.manager', string='Account Manager', index=True,
+        ondelete='restrict', track_visibility='onchange',
+        help="The account's single point of contact, accountable for it.")
+    account_manager_user_id = fields.Many2one(
+        'res.users', related='account_manager_id.user_id', store=True,
+        readonly=True, index=True, string='Account Manager User')
+    account_manager_tier_id = fields.Many2one(
+        'account.manager.tier', related='account_manager_id.tier_id',
+        store=True, readonly=True, index=True, string='Manager Tier')
+    required_tier_id = fields.Many2one(
+        'account.manager.tier', string='Required Tier', index=True,
+        ondelete='restrict', track_visibility='onchange',
+        help="The lowest manager tier allowed to hold this account.")
+    territory_id = fields.Many2one(
+        'account.territory', string='Territory', index=True,
+        ondelete='restrict', track_visibility='onchange')
+    territory_locked = fields.Boolean(
+        string='Territory Locked',
+        help="A manual choice of territory and manager that automatic "
+             "assignment and realignment leave alone.")
+    account_parent_id = fields.Many2one(
+        'res.partner', string='Group Account', index=True, ondelete='set null',
+        domain=ACCOUNT_DOMAIN,
+        help="The group or global account this account belongs to.")
+    account_child_ids = fields.One2many(
+        'res.partner', 'account_parent_id', string='Subsidiaries')
+    assignment_ids = fields.One2many(
+        'account.manager.assignment', 'partner_id', string='Manager History')
+    escalation_ids = fields.One2many(
+        'account.escalation', 'partner_id', string='Escalations')
+    open_escalation_count = fields.Integer(compute='_compute_open_escalation_count')
+    account_in_my_team = fields.Boolean(
+        compute='_compute_account_in_my_team', search='_search_account_in_my_team',
+        string="In My Team",
+        help="Held by the current user or by a manager below them.")
+    account_tier_gap = fields.Boolean(
+        compute='_compute_account_tier_gap', search='_search_account_tier_gap',
+        string='Tier Below Required',
+        help="The account requires a tier and has no manager reaching it.")
+
+    def _compute_open_escalation_count(self):
+        accounts = self.mapped('commercial_partner_id')
+        data = self.env['account.escalation'].read_group(
+            [('partner_id', 'in', accounts.ids),
+             ('state', 'in', ('open', 'acknowledged'))],
+            ['partner_id'], ['partner_id'])
+        counts = {d['partner_id'][0]: d['partner_id_count'] for d in data}
+        for partner in self:
+            partner.open_escalation_count = counts.get(partner.commercial_partner_id.id, 0)
+
+    def _compute_account_in_my_team(self):
+        my_team = self.search([('id', 'in', self.ids), ('account_in_my_team', '=', True)])
+        for partner in self:
+            partner.account_in_my_team = partner in my_team
+
+    def _search_account_in_my_team(self, operator, value):
+        managers = self.env['account.manager'].sudo().search(
+            [('user_id', '=', self.env.uid)])
+        positive = (operator == '=') == bool(value)
+        if not managers:
+            return [('id', '=', 0)] if positive else []
+        domain = [('account_manager_id', 'child_of', managers.ids)]
+        return domain if positive else ['!'] + domain
+
+    def _compute_account_tier_gap(self):
+        for partner in self:
+            required = partner.required_tier_id
+            partner.account_tier_gap = bool(required) and (
+                partner.account_manager_tier_id.level or 0) < required.level
+
+    def _search_account_tier_gap(self, operator, value):
+        # Level comparison across two joins: one SQL query, then an id list.
+        self.env.cr.execute("""
+            SELECT p.id FROM res_partner p
+            JOIN account_manager_tier r ON r.id = p.required_tier_id
+            LEFT JOIN account_manager_tier t ON t.id = p.account_manager_tier_id
+            WHERE COALESCE(t.level, 0) < r.level
+        """)
+        ids = [row[0] for row in self.env.cr.fetchall()]
+        positive = (operator == '=') == bool(value)
+        return [('id', 'in' if positive else 'not in', ids)]
+
+    @api.constrains('account_manager_id', 'required_tier_id')
+    def _check_required_tier(self):
+        """An account's manager must reach the tier it requires; name every
+        offender so the user can fix the whole batch at once."""
+        wrong = self.filtered(
+            lambda p: p._is_account() and p.account_manager_id and p.required_tier_id
+            and p.account_manager_id.tier_id.level < p.required_tier_id.level)
+        if wrong:
+            raise ValidationError(_(
+                "These accounts require a higher manager tier than their "
+                "manager has:\n%s") % '\n'.join(
+                _("- %s requires %s; %s is %s") % (
+                    p.display_name, p.required_tier_id.name,
+                    p.account_manager_id.name, p.account_manager_id.tier_id.name)
+                for p in wrong[:20]) + (
+                _("\n… and %d more") % (len(wrong) - 20) if len(wrong) > 20 else ''))
+
+    @api.constrains('account_parent_id')
+    def _check_account_parent(self):
+        if not self._check_recursion(parent='account_parent_id'):
+            raise ValidationError(_(
+                "A group account cannot belong to itself or to one of its own "
+                "subsidiaries: %s") % ', '.join(self.mapped('display_name')))
+        wrong = self.filtered(
+            lambda p: p.account_parent_id and not p.account_parent_id._is_account())
+        if wrong:
+            raise ValidationError(_(
+                "A group account must be a company or an individual, not a "
+                "contact person: %s") % ', '.join(
+                '%s → %s' % (p.display_name, p.account_parent_id.display_name)
+                for p in wrong))
+
+    @api.model
+    def _commercial_fields(self):
+        return super(ResPartner, self)._commercial_fields() + ACCOUNT_COMMERCIAL_FIELDS
+
+    def _is_account(self):
+        self.ensure_one()
+        return self.is_company or not self.parent_id
+
+    @api.model
+    def create(self, vals):
+        partner = super(ResPartner, self).create(vals)
+        if partner.account_manager_id and partner._is_account():
+            partner._record_manager_change()
+        return partner
+
+    @api.multi
+    def write(self, vals):
+        changed = self.browse()
+        if 'account_manager_id' in vals:
+            new_manager_id = vals['account_manager_id'] or False
+            changed = self.filtered(
+                lambda p: p._is_account() and p.account_manager_id.id != new_manager_id)
+        res = super(ResPartner, self).write(vals)
+        if set(ACCOUNT_COMMERCIAL_FIELDS) & set(vals):
+            self._check_contacts_follow_account()
+        if changed:
+            changed._record_manager_change()
+        return res
+
+    def _check_contacts_follow_account(self):
+        """Contacts mirror their account: a direct change on a contact would
+        silently diverge, so it is refused."""
+        diverging = self.filtered(
+            lambda p: not p._is_account() and any(
+                p[f] != p.commercial_partner_id[f] for f in ACCOUNT_COMMERCIAL_FIELDS))
+        if diverging:
+            raise UserError(_(
+                "The account manager, territory and required tier of a contact "
+                "are those of its account. Change them on the account "
+                "instead:\n%s") % '\n'.join(
+                '- %s (account: %s)' % (p.display_name, p.commercial_partner_id.display_name)
+                for p in diverging[:20]))
+
+    def _record_manager_change(self):
+        """Close the open primary history line of each account in ``self``
+        and open one for its current manager, in the caller's transaction.
+
+        Origin, reason, reassignment and effective date come from the
+        context (``account_manager_origin``, ``account_manager_reason``,
+        ``account_manager_reassignment_id``, ``account_manager_date``) so
+        that every path that writes the manager records the same way."""
+        ctx = self.env.context
+        date = ctx.get('account_manager_date') or fields.Datetime.now()
+        Assignment = self.env['account.manager.assignment'].sudo()
+        Assignment.search([
+            ('partner_id', 'in', self.ids), ('role', '=', 'primary'),
+            ('date_end', '=', False),
+        ]).write({'date_end': date})
+        for partner in self.filtered('account_manager_id'):
+            Assignment.create(partner._prepare_assignment_vals(date))
+
+    def _prepare_assignment_vals(self, date):
+        ctx = self.env.context
+        return {
+            'partner_id': self.id,
+            'manager_id': self.account_manager_id.id,
+            'role': 'primary',
+            'date_start': date,
+            'origin': ctx.get('account_manager_origin') or 'manual',
+            'reason': ctx.get('account_manager_reason'),
+            'reassignment_id': ctx.get('account_manager_reassignment_id'),
+            'user_id': self.env.uid,
+            'company_id': self.account_manager_id.company_id.id,
+        }
+
+    @api.multi
+    def action_view_escalations(self):
+        self.ensure_one()
+        action = self.env.ref('account_manager.account_escalation_action').read()[0]
+        action['domain'] = [('partner_id', '=', self.commercial_partner_id.id)]
+        action['context'] = {'default_partner_id': self.commercial_partner_id.id}
+        return action
+
+    @api.multi
+    def action_view_assignments(self):
+        self.ensure_one()
+        action = self.env.ref('account_manager.account_manager_assignment_action').read()[0]
+        action['domain'] = [('partner_id', '=', self.commercial_partner_id.id)]
+        return action
