@@ -14,6 +14,7 @@
         "security/account_manager_rules.xml",
         "data/account_manager_tier_data.xml",
         "data/account_manager_data.xml",
+        "views/account_manager_menus.xml",
         "views/account_manager_tier_views.xml",
         "views/account_manager_views.xml",
         "views/account_territory_views.xml",
@@ -28,7 +29,6 @@
         "report/account_manager_portfolio_report_views.xml",
         "report/account_escalation_report_views.xml",
         "report/account_manager_portfolio_templates.xml",
-        "views/account_manager_menus.xml",
     ],
     "demo": [
         "demo/account_manager_demo.xml",

@@ -1,6 +1,7 @@
 from . import account_manager_tier
 from . import account_manager
 from . import account_territory
+from . import account_territory_rule
 from . import account_manager_assignment
 from . import account_manager_reassignment
 from . import account_escalation

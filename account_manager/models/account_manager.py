@@ -68,6 +68,7 @@ class AccountManager(models.Model):
          'A capacity cannot be negative (0 means unlimited).'),
     ]
 
+    @api.depends('capacity')
     def _compute_account_count(self):
         Partner = self.env['res.partner']
         data = Partner.read_group(
