@@ -1,4 +1,4 @@
-from odoo.exceptions import AccessError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 
 from .common import AccountManagerCase
 
@@ -528,3 +528,124 @@ class TestRealignment(TerritoryCase):
                 wizard.action_apply()
         action = self.env.ref('account_manager.account_territory_realign_wizard_action')
         self.assertEqual(action.groups_id, self.group_admin)
+
+    def trail(self, accounts):
+        """What a handover leaves behind, comparable between two runs
+        (names, dates and ids of new records aside)."""
+        self.env.cache.invalidate()
+        lines = self.Assignment.search([('partner_id', 'in', accounts.ids)],
+                                       order='partner_id, id')
+        reassignments = lines.mapped('reassignment_id')
+        messages = self.env['mail.message'].sudo().search([
+            ('model', '=', 'res.partner'), ('res_id', 'in', accounts.ids),
+            ('tracking_value_ids.field', '=', 'account_manager_id')])
+        followers = self.env['mail.followers'].sudo().search([
+            ('res_model', '=', 'res.partner'), ('res_id', 'in', accounts.ids)])
+        activities = self.env['mail.activity'].sudo().search([
+            ('res_model', '=', 'res.partner'), ('res_id', 'in', accounts.ids)])
+        return {
+            'partners': sorted((p.id, p.account_manager_id.id)
+                               for p in accounts | accounts.mapped('child_ids')),
+            'lines': [(l.partner_id.id, l.manager_id.id, l.role, bool(l.date_end), l.reason,
+                       l.reassignment_id.to_manager_id.id, l.user_id.id) for l in lines],
+            'reassignments': sorted(
+                (r.to_manager_id.id, r.from_manager_id.id, r.account_count, r.contact_count,
+                 r.activity_count, r.reason, r.state, r.user_id.id, r.move_activities,
+                 r.swap_followers, r.notify,
+                 len(r.message_ids.filtered(lambda m: m.message_type == 'comment')),
+                 tuple(sorted(r.message_ids.mapped('partner_ids').ids)))
+                for r in reassignments),
+            'messages': sorted((m.res_id, m.author_id.id, tuple(sorted(
+                (t.old_value_integer, t.new_value_integer) for t in m.tracking_value_ids)))
+                for m in messages),
+            'followers': sorted((f.res_id, f.partner_id.id) for f in followers),
+            'activities': sorted((a.res_id, a.user_id.id) for a in activities),
+        }
+
+    def test_apply_moves_through_one_reassignment_per_manager(self):
+        locked_before = self.snapshot(self.locked)
+        wizard = self._wizard(self.accounts, user=self.user_admin, reason='New Paris map')
+        wizard.action_preview()
+        wizard.action_apply()
+        self.assertEqual(wizard.state, 'done')
+        reassignments = wizard.reassignment_ids
+        self.assertEqual(
+            sorted((r.to_manager_id.name, r.account_count, r.origin, r.reason, r.state)
+                   for r in reassignments),
+            [('Adele', 2, 'territory', 'New Paris map', 'done'),
+             ('Karim', 1, 'territory', 'New Paris map', 'done'),
+             ('Katrin', 1, 'territory', 'New Paris map', 'done')])
+        self.assertPlaced(self.lyon_1, self.t_paris, self.adele)
+        self.assertPlaced(self.lyon_2, self.t_paris, self.adele)
+        self.assertPlaced(self.lyon_key, self.t_paris, self.karim)
+        self.assertPlaced(self.munich, self.t_bavaria, self.katrin)
+        self.assertPlaced(self.tokyo, self.Territory, self.kenji)
+        self.assertPlaced(self.rome, self.t_europe, self.arthur)
+        locked_after = self.snapshot(self.locked)
+        self.assertEqual((locked_after[0], locked_after[3]), (locked_before[0], locked_before[3]))
+        line = self.current_lines(self.lyon_1)
+        self.assertEqual((line.manager_id, line.origin, line.reason),
+                         (self.adele, 'territory', 'New Paris map'))
+        self.assertEqual(line.reassignment_id.to_manager_id, self.adele)
+        self.assertEqual(len(self.lyon_1.assignment_ids), 2)
+        action = wizard.action_view_reassignments()
+        self.assertEqual(self.env['account.manager.reassignment'].search(action['domain']),
+                         reassignments)
+        # Realigned: a second run finds nothing to move.
+        again = self._wizard(self.accounts, user=self.user_admin)
+        again.action_preview()
+        self.assertEqual((again.manager_move_count, again.territory_move_count), (0, 0))
+
+    def test_apply_is_equivalent_to_the_reassign_wizard(self):
+        Activity = self.env['mail.activity'].sudo()
+        Activity.create({
+            'res_model_id': self.env.ref('base.model_res_partner').id,
+            'res_id': self.lyon_1.id, 'user_id': self.nadia.user_id.id,
+            'activity_type_id': self.env.ref('mail.mail_activity_data_todo').id,
+            'summary': 'Call back'})
+        self.lyon_1.message_subscribe(partner_ids=self.nadia.user_id.partner_id.ids)
+        moves = [(self.adele, self.lyon_1 | self.lyon_2), (self.karim, self.lyon_key),
+                 (self.katrin, self.munich)]
+        cr = self.env.cr
+        cr.execute('SAVEPOINT realign_equivalence')
+        wizard = self._wizard(self.accounts, user=self.user_admin, reason='Rebalancing')
+        wizard.action_apply()
+        realigned = self.trail(self.accounts)
+        origins = set(wizard.reassignment_ids.mapped('assignment_ids.origin'))
+        cr.execute('ROLLBACK TO SAVEPOINT realign_equivalence')
+        self.env.cache.invalidate()
+        self.env['ir.rule'].clear_caches()
+        self.assertEqual(origins, {'territory'})
+
+        Reassign = self.env['account.manager.reassign.wizard'].sudo(self.user_admin)
+        for manager, accounts in sorted(moves, key=lambda move: move[0].id):
+            Reassign.with_context(active_model='res.partner', active_ids=accounts.ids).create({
+                'to_manager_id': manager.id, 'reason': 'Rebalancing'}).action_reassign()
+        reassigned = self.trail(self.accounts)
+        self.assertEqual(realigned, reassigned)
+        # Followers swapped and activity moved, as the reassign wizard does.
+        self.assertIn((self.lyon_1.id, self.adele.user_id.partner_id.id), realigned['followers'])
+        self.assertIn((self.lyon_1.id, self.adele.user_id.id), realigned['activities'])
+
+    def test_apply_queues_large_handovers_like_the_reassign_wizard(self):
+        self.env['ir.config_parameter'].sudo().set_param(
+            'account_manager.reassign_async_threshold', '1')
+        wizard = self._wizard(self.accounts, user=self.user_admin)
+        wizard.action_apply()
+        states = {r.to_manager_id: r.state for r in wizard.reassignment_ids}
+        self.assertEqual(states, {self.adele: 'queued', self.karim: 'done',
+                                  self.katrin: 'done'})
+        self.assertPlaced(self.lyon_1, self.t_paris, self.nadia)
+        self.env['account.manager.reassignment']._cron_process_queued()
+        self.env.cache.invalidate()
+        self.assertPlaced(self.lyon_1, self.t_paris, self.adele)
+        self.assertEqual(self.current_lines(self.lyon_1).origin, 'territory')
+
+    def test_apply_refused_as_a_whole(self):
+        self.katrin.tier_id.strict_capacity = True
+        self.katrin.capacity = 2
+        before = self.snapshot(self.accounts)
+        wizard = self._wizard(self.accounts, user=self.user_admin)
+        with self.assertRefused(UserError, 'Katrin can hold 2 accounts and holds 2'):
+            wizard.action_apply()
+        self.assertEqual(self.snapshot(self.accounts), before)

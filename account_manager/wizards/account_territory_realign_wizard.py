@@ -3,6 +3,7 @@ from collections import defaultdict
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 
+from ..models.account_manager_reassignment import DEFAULT_ASYNC_THRESHOLD
 from ..models.res_partner import ACCOUNT_DOMAIN
 
 
@@ -25,12 +26,17 @@ class AccountTerritoryRealignWizard(models.TransientModel):
         required=True, default=lambda self: _('Territory realignment'),
         help="Recorded on every reassignment and history line.")
     move_activities = fields.Boolean(
-        help="Move the previous managers' open activities on the moved "
-             "accounts to their new managers.")
+        default=True,
+        help="Open activities of the previous managers on the moved accounts "
+             "and their contacts go to the new managers.")
     swap_followers = fields.Boolean(
-        help="Unsubscribe the previous managers from the moved accounts and "
-             "subscribe the new ones.")
-    notify = fields.Boolean(help="Tell the previous and new managers.")
+        default=True,
+        help="The previous managers stop following the moved accounts; the "
+             "new managers follow them.")
+    notify = fields.Boolean(
+        string='Notify Managers', default=True,
+        help="Send the previous and the new managers a message about each "
+             "handover.")
     state = fields.Selection([
         ('draft', 'Choose'),
         ('preview', 'Preview'),
@@ -209,14 +215,25 @@ class AccountTerritoryRealignWizard(models.TransientModel):
             if mid and mid != current[pid][1]:
                 by_manager[mid].append(pid)
         Reassignment = self.env['account.manager.reassignment']
+        Manager = self.env['account.manager']
+        threshold = self._get_async_threshold()
         reassignments = Reassignment
         for manager_id in sorted(by_manager):
-            reassignments |= Reassignment._execute(
-                Partner.browse(sorted(by_manager[manager_id])),
-                self.env['account.manager'].browse(manager_id), self.reason,
-                origin='territory', move_activities=self.move_activities,
-                swap_followers=self.swap_followers, notify=self.notify)
+            partner_ids = sorted(by_manager[manager_id])
+            # Each handover behaves as if the reassign wizard had made it:
+            # done now, or queued for the scheduled action when it is large.
+            run = Reassignment._queue if len(partner_ids) > threshold else Reassignment._execute
+            reassignments |= run(
+                partners=Partner.browse(partner_ids), to_manager=Manager.browse(manager_id),
+                reason=self.reason.strip(), origin='territory',
+                move_activities=self.move_activities, swap_followers=self.swap_followers,
+                notify=self.notify)
         return reassignments
+
+    @api.model
+    def _get_async_threshold(self):
+        return int(self.env['ir.config_parameter'].sudo().get_param(
+            'account_manager.reassign_async_threshold', DEFAULT_ASYNC_THRESHOLD))
 
     def _reopen(self):
         return {
