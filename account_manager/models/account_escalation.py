@@ -15,9 +15,11 @@ class AccountEscalation(models.Model):
     _order = 'id desc'
 
     name = fields.Char(required=True, readonly=True, default='/', copy=False)
+    # auto_join: the access rules test the account's manager and territory
+    # through a join instead of materialising partner ids on every search.
     partner_id = fields.Many2one(
         'res.partner', string='Account', required=True, index=True,
-        ondelete='cascade', track_visibility='onchange')
+        ondelete='cascade', auto_join=True, track_visibility='onchange')
     subject = fields.Char(required=True, track_visibility='onchange')
     description = fields.Text()
     severity = fields.Selection(
