@@ -18,9 +18,15 @@ class ResUsers(models.Model):
 
         - ``restricted``: the rules apply at all. Users outside the addon's
           groups and users with All Accounts are not restricted.
-        - ``manager_ids``: managers whose accounts the user sees, and whose
-          escalations (as holders) the user sees.
-        - ``territory_ids``: territories whose accounts the user sees.
+        - ``manager_ids``: managers whose accounts the user sees: those the
+          user is or stands in for (as their backup), and for Team Accounts
+          everybody below them.
+        - ``team_manager_ids``: those managers and everybody below them,
+          whatever the group: the user sees the escalations they hold (the
+          hierarchy above a holder follows the escalation).
+        - ``territory_ids``: territories whose accounts the user sees (Team
+          Accounts: those they or the managers they stand in for are
+          responsible for, and their sub-territories).
         - ``partner_ids``: partners the user always sees (their own, their
           companies').
         """
@@ -29,6 +35,7 @@ class ResUsers(models.Model):
         reach = {
             'restricted': False,
             'manager_ids': [],
+            'team_manager_ids': [],
             'territory_ids': [],
             'partner_ids': [],
         }
@@ -41,11 +48,12 @@ class ResUsers(models.Model):
         stand_in = self._account_manager_stand_in()
         if not stand_in:
             return reach
+        team = stand_in.search([('id', 'child_of', stand_in.ids)])
+        reach['team_manager_ids'] = team.ids
         if user.has_group('account_manager.group_team_accounts'):
             Territory = self.env['account.territory'].sudo().with_context(active_test=False)
             responsible = Territory.search([('manager_id', 'in', stand_in.ids)])
-            reach['manager_ids'] = stand_in.search(
-                [('id', 'child_of', stand_in.ids)]).ids
+            reach['manager_ids'] = team.ids
             reach['territory_ids'] = Territory.search(
                 [('id', 'child_of', responsible.ids)]).ids if responsible else []
         else:

@@ -30,8 +30,10 @@ class TestAccess(AccountManagerCase):
       hierarchy;
     - escalations: ``esc_adele`` (adele's account, held by karim),
       ``esc_anton`` (anton's account, held by katrin), ``esc_raised_adele``
-      (katrin's account, raised by adele, held by niklas) and
-      ``esc_held_karim`` (katrin's account, held by karim);
+      (katrin's account, raised by adele, held by niklas),
+      ``esc_held_karim`` (katrin's account, held by karim) and
+      ``esc_held_adele`` (adele's account, raised by user_plain, held by
+      adele);
     - reassignments: ``reas_france`` (karim → adele, run by nadia) and
       ``reas_germany`` (katrin → anton, run by niklas).
     """
@@ -56,6 +58,8 @@ class TestAccess(AccountManagerCase):
         cls.esc_raised_adele = cls._create_escalation(cls.acc_katrin_1, cls.niklas, cls.u_adele)
         cls.esc_held_karim = cls._create_escalation(
             cls.acc_katrin_2, cls.karim, cls.katrin.user_id)
+        cls.esc_held_adele = cls._create_escalation(
+            cls.acc_adele_2, cls.adele, cls.user_plain)
 
         cls.reas_france = cls.Reassignment.create({
             'from_manager_id': cls.karim.id, 'to_manager_id': cls.adele.id,
@@ -376,8 +380,12 @@ class TestAccess(AccountManagerCase):
             (self.nadia | self.karim | self.kenji | self.adele | self.arthur).ids))
         self.assertEqual(set(reach['territory_ids']), set((self.t_france | self.t_paris).ids))
         self.assertIn(self.u_nadia.partner_id.id, reach['partner_ids'])
+        self.assertEqual(reach['team_manager_ids'], reach['manager_ids'])
         reach = self.u_adele._account_manager_reach()
         self.assertEqual(set(reach['manager_ids']), set((self.adele | self.arthur).ids))
+        reach = self.u_karim._account_manager_reach()
+        self.assertEqual(reach['manager_ids'], self.karim.ids)
+        self.assertEqual(set(reach['team_manager_ids']), set((self.karim | self.adele).ids))
         self.assertEqual(reach['territory_ids'], [])
         for user in (self.u_gloria, self.user_admin, self.user_plain):
             self.assertFalse(user._account_manager_reach()['restricted'])
@@ -393,18 +401,22 @@ class TestAccess(AccountManagerCase):
 
     def test_escalation_matrix(self):
         all_escalations = (self.esc_adele | self.esc_anton | self.esc_raised_adele
-                           | self.esc_held_karim)
+                           | self.esc_held_karim | self.esc_held_adele)
         matrix = [
-            # adele: her account's, and the one she raised elsewhere
-            (self.u_adele, self.esc_adele | self.esc_raised_adele,
+            # adele: her accounts', and the one she raised elsewhere
+            (self.u_adele, self.esc_adele | self.esc_raised_adele | self.esc_held_adele,
              self.esc_anton | self.esc_held_karim),
-            # karim: the ones he holds, wherever the account is
-            (self.u_karim, self.esc_adele | self.esc_held_karim,
+            # karim: the ones he holds, wherever the account is, and those
+            # his report holds, though he does not see her account
+            (self.u_karim, self.esc_adele | self.esc_held_karim | self.esc_held_adele,
              self.esc_anton | self.esc_raised_adele),
+            # kenji: nothing of karim's branch
+            (self.u_kenji, self.Escalation, all_escalations),
             # nadia: her team's accounts and what her reports hold
-            (self.u_nadia, self.esc_adele | self.esc_held_karim,
+            (self.u_nadia, self.esc_adele | self.esc_held_karim | self.esc_held_adele,
              self.esc_anton | self.esc_raised_adele),
-            (self.u_niklas, self.esc_anton | self.esc_raised_adele, self.esc_adele),
+            (self.u_niklas, self.esc_anton | self.esc_raised_adele,
+             self.esc_adele | self.esc_held_adele),
             (self.u_gloria, all_escalations, self.Escalation),
             (self.user_admin, all_escalations, self.Escalation),
             (self.user_plain, all_escalations, self.Escalation),
@@ -414,6 +426,7 @@ class TestAccess(AccountManagerCase):
             self.assertBlind(user, hidden)
         for user, escalation in [(self.u_adele, self.esc_raised_adele),
                                  (self.u_karim, self.esc_held_karim),
+                                 (self.u_karim, self.esc_held_adele),
                                  (self.u_nadia, self.esc_held_karim),
                                  (self.u_gloria, self.esc_anton)]:
             self.assertOperations(user, escalation, {'write'})
