@@ -395,6 +395,15 @@ class TestAccess(AccountManagerCase):
         self.assertTrue(reach['restricted'])
         self.assertEqual(reach['manager_ids'], [])
 
+    def test_reach_computed_only_when_a_rule_reads_it(self):
+        """Odoo evaluates the rule context for every model it checks; the
+        reach's queries only run for the addon's rules."""
+        rules = self.env['ir.rule'].sudo(self.u_nadia)
+        reach = rules._eval_context()['account_manager_reach']
+        self.assertIsNone(reach._reach)
+        self.assertTrue(reach['restricted'])
+        self.assertEqual(reach._reach, self.u_nadia._account_manager_reach())
+
     # ------------------------------------------------------------------
     # account.escalation
     # ------------------------------------------------------------------
