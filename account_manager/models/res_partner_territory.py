@@ -110,7 +110,11 @@ _MATCH_SQL = """
     ORDER BY c.id, c.type_rank, c.priority DESC, c.territory_id
 """
 
-_ACCOUNT_FILTER = "(p.is_company OR p.parent_id IS NULL)"
+# The partners automatic assignment considers: customer accounts (commercial
+# partners), not suppliers only nor the partners of internal users. NULLs
+# count as yes: rows loaded by SQL may leave these columns empty.
+_ACCOUNT_FILTER = """(p.is_company OR p.parent_id IS NULL)
+    AND p.customer IS NOT FALSE AND p.partner_share IS NOT FALSE"""
 _ACCOUNT_COLUMNS = """
     SELECT p.id, p.country_id, p.state_id, p.industry_id, p.company_id,
            upper(replace(p.zip, ' ', '')) AS zip
@@ -131,9 +135,13 @@ class ResPartner(models.Model):
     def _compute_territory_unmatched(self):
         saved = self.filtered(lambda p: isinstance(p.id, int))
         matches = saved._match_territories()
-        for partner in saved:
+        self.env.cr.execute(
+            "SELECT p.id FROM res_partner p WHERE p.id = ANY(%s) AND " + _ACCOUNT_FILTER,
+            [saved.ids])
+        eligible = {row[0] for row in self.env.cr.fetchall()}
+        for partner in self:
             partner.territory_unmatched = (
-                partner.commercial_partner_id == partner and not matches.get(partner.id))
+                partner.id in eligible and not matches.get(partner.id))
 
     def _search_territory_unmatched(self, operator, value):
         positive = (operator == '=') == bool(value)
@@ -149,6 +157,12 @@ class ResPartner(models.Model):
         partner = super(ResPartner, self).create(vals)
         if self.env.context.get('territory_assignment_skip') \
                 or partner.territory_locked or not partner._is_account():
+            return partner
+        if not vals.get('territory_id') and not any(
+                partner[name] for name in TERRITORY_TRIGGER_FIELDS):
+            # Nothing known yet to place the account by (a bare name, or the
+            # partner of a user being created): it is matched when it gets
+            # an address, industry or tags, or by the next realignment.
             return partner
         if vals.get('territory_id'):
             # The territory was chosen: it still names the manager, if none was.
@@ -245,11 +259,10 @@ class ResPartner(models.Model):
         ``rematch=False`` keeps each account's current territory and only
         derives the manager from it."""
         self.env.cr.execute("""
-            SELECT id, territory_id, account_manager_id, required_tier_id,
-                   COALESCE(territory_locked, FALSE)
-            FROM res_partner
-            WHERE id = ANY(%s) AND (is_company OR parent_id IS NULL)
-        """, [self.ids])
+            SELECT p.id, p.territory_id, p.account_manager_id, p.required_tier_id,
+                   COALESCE(p.territory_locked, FALSE)
+            FROM res_partner p
+            WHERE p.id = ANY(%s) AND """ + _ACCOUNT_FILTER, [self.ids])
         rows = self.env.cr.fetchall()
         plan = {'accounts': [r[0] for r in rows], 'locked': [], 'unmatched': [],
                 'targets': {}, 'no_manager': defaultdict(list)}

@@ -177,6 +177,25 @@ class TestMatching(TerritoryCase):
         self.assertEqual(counts[0], counts[1])
         self.assertLessEqual(counts[1], 3)
 
+    def test_only_customer_accounts_are_matched(self):
+        supplier = self._account('Supplier', country=self.france, zip='75001', customer=False,
+                                 supplier=True)
+        self.assertPlaced(supplier, self.Territory, self.Manager)
+        self.assertEqual(supplier._match_territories(), {supplier.id: False})
+        self.assertFalse(supplier.territory_unmatched, "not an account to match")
+        self.assertNotIn(supplier, self.Partner.search([('territory_unmatched', '=', True)]))
+        # The partner of a new user: nothing to place it by, left alone.
+        user = self._create_user('newcomer', self.group_own)
+        self.assertPlaced(user.partner_id, self.Territory, self.Manager)
+        user.partner_id.write({'country_id': self.france.id, 'zip': '75001'})
+        self.assertPlaced(user.partner_id, self.Territory, self.Manager)
+
+    def test_bare_account_is_placed_once_something_is_known(self):
+        bare = self._account('Bare')
+        self.assertPlaced(bare, self.Territory, self.Manager)
+        bare.country_id = self.japan
+        self.assertPlaced(bare, self.t_world, self.gloria)
+
     def test_no_territory_match_filter(self):
         self.rule_world.unlink()
         tokyo = self._account('Tokyo', country=self.japan)
