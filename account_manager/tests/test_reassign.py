@@ -583,7 +583,10 @@ class TestReassign(AccountManagerCase):
         accounts = self.acc_adele_1 | self.acc_adele_2
         queued = self.reassign(self.nadia.user_id, 'res.partner', accounts, self.kenji)
         self.assertEqual(queued.state, 'queued')
+        # Gloria sees it but did not start it; Niklas does not even see it.
         with self.assertRefused(AccessError, 'Only Nadia'):
+            queued.sudo(self.gloria.user_id).action_run_now()
+        with self.assertRefused(AccessError):
             queued.sudo(self.niklas.user_id).action_run_now()
         queued.sudo(self.nadia.user_id).action_run_now()
         self.assertEqual(queued.state, 'done')

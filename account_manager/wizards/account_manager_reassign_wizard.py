@@ -73,6 +73,10 @@ class AccountManagerReassignWizard(models.TransientModel):
     tier_violation_ids = fields.Many2many(
         'res.partner', compute='_compute_preview', string='Tier Too Low For')
     tier_violation_count = fields.Integer(compute='_compute_preview')
+    hidden_count = fields.Integer(
+        compute='_compute_preview', string='Outside Your Access',
+        help="Accounts of this manager or territory that you cannot see: "
+             "the reassignment will be refused.")
     target_account_count = fields.Integer(
         compute='_compute_preview', string='Accounts Held Now')
     target_account_count_after = fields.Integer(
@@ -107,6 +111,9 @@ class AccountManagerReassignWizard(models.TransientModel):
             ids = accounts.ids
             moving = Reassignment._get_account_ids_to_move(ids, to_manager) \
                 if to_manager else ids
+            # Records listed in the preview are those the user may see; the
+            # others are only counted (and refuse the reassignment).
+            visible = set(self._get_visible_ids(ids))
             skipped = accounts - Partner.browse(moving)
             contact_count = activity_count = 0
             if moving:
@@ -126,8 +133,9 @@ class AccountManagerReassignWizard(models.TransientModel):
             wizard.account_count = len(moving)
             wizard.contact_count = contact_count
             wizard.activity_count = activity_count
-            wizard.skipped_ids = skipped
+            wizard.skipped_ids = skipped.filtered(lambda p: p.id in visible)
             wizard.skipped_count = len(skipped)
+            wizard.hidden_count = len(ids) - len(visible)
             wizard.run_in_background = len(moving) > threshold
             wizard.update({
                 'tier_violation_ids': Partner, 'tier_violation_count': 0,
@@ -138,7 +146,8 @@ class AccountManagerReassignWizard(models.TransientModel):
             if not to_manager:
                 continue
             violations = Reassignment._get_tier_violation_ids(moving, to_manager)
-            wizard.tier_violation_ids = Partner.browse(violations)
+            wizard.tier_violation_ids = Partner.browse(
+                [pid for pid in violations if pid in visible])
             wizard.tier_violation_count = len(violations)
             current, after, capacity, strict = Reassignment._get_capacity_status(
                 to_manager, len(moving))
@@ -272,6 +281,14 @@ class AccountManagerReassignWizard(models.TransientModel):
              WHERE id = ANY(%s) ORDER BY commercial_partner_id
         """, (list(partner_ids),))
         return [row[0] for row in self.env.cr.fetchall()]
+
+    @api.model
+    def _get_visible_ids(self, partner_ids):
+        """The ids among ``partner_ids`` the user's record rules let them see."""
+        if not partner_ids:
+            return []
+        return self.env['res.partner'].with_context(active_test=False).search(
+            [('id', 'in', list(partner_ids))]).ids
 
     @api.model
     def _check_in_reach(self, model, ids):
