@@ -34,7 +34,11 @@ class AccountManagerReassignWizard(models.TransientModel):
         help="Move the accounts of this territory and its sub-territories "
              "(those of the manager, if one is given).")
     to_manager_id = fields.Many2one(
-        'account.manager', string='New Manager', domain=[('active', '=', True)])
+        'account.manager', string='New Manager',
+        domain="[('id', 'in', allowed_manager_ids)]")
+    allowed_manager_ids = fields.Many2many(
+        'account.manager', compute='_compute_allowed_manager_ids',
+        help="Technical: the active managers the user may hand accounts to.")
     reason = fields.Text(
         required=True,
         help="Why the accounts change hands: kept in each account's history, "
@@ -82,6 +86,14 @@ class AccountManagerReassignWizard(models.TransientModel):
         compute='_compute_preview',
         help="Many accounts: the move is queued and carried out by a "
              "scheduled action, with its progress on the reassignment.")
+
+    def _compute_allowed_manager_ids(self):
+        team = self._get_team()
+        Manager = self.env['account.manager']
+        allowed = Manager.browse(team.filtered('active').ids) if team is not None \
+            else Manager.search([('active', '=', True)])
+        for wizard in self:
+            wizard.allowed_manager_ids = allowed
 
     @api.depends('partner_ids', 'from_manager_id', 'territory_id', 'to_manager_id')
     def _compute_preview(self):
@@ -289,16 +301,13 @@ class AccountManagerReassignWizard(models.TransientModel):
           manager of their team.
         - Own Accounts only, or none of the addon's groups: nothing; a
           handover is their team lead's call."""
-        user = self.env.user
-        if self.env.uid == SUPERUSER_ID or user.has_group('account_manager.group_all_accounts'):
+        team = self._get_team()
+        if team is None:
             return
-        if not user.has_group('account_manager.group_team_accounts'):
+        if not self.env.user.has_group('account_manager.group_team_accounts'):
             raise AccessError(_(
                 "Only team leads and account administrators can reassign "
                 "accounts. Ask your team lead to hand these accounts over."))
-        Manager = self.env['account.manager'].sudo().with_context(active_test=False)
-        mine = Manager.search([('user_id', '=', self.env.uid)])
-        team = Manager.search([('id', 'child_of', mine.ids)]) if mine else Manager
         outside = self.env['res.partner'].sudo().with_context(active_test=False).search([
             ('id', 'in', accounts.ids), ('account_manager_id', '!=', False),
             ('account_manager_id', 'not in', team.ids)], order='display_name')
@@ -313,6 +322,20 @@ class AccountManagerReassignWizard(models.TransientModel):
             raise AccessError(_(
                 "You can hand accounts only to a manager of your team; %s is "
                 "not in it.") % to_manager.sudo().name)
+
+    @api.model
+    def _get_team(self):
+        """The managers the user may move accounts between: None when they
+        are not restricted (All Accounts), else the managers below their own
+        manager records, themselves included (empty for Own Accounts only)."""
+        user = self.env.user
+        if self.env.uid == SUPERUSER_ID or user.has_group('account_manager.group_all_accounts'):
+            return None
+        Manager = self.env['account.manager'].sudo().with_context(active_test=False)
+        if not user.has_group('account_manager.group_team_accounts'):
+            return Manager
+        mine = Manager.search([('user_id', '=', self.env.uid)])
+        return Manager.search([('id', 'child_of', mine.ids)]) if mine else Manager
 
     @api.model
     def _get_async_threshold(self):
