@@ -67,7 +67,8 @@ class AccountEscalation(models.Model):
         ('acknowledged', 'Acknowledged'),
         ('resolved', 'Resolved'),
         ('cancelled', 'Cancelled'),
-    ], default='open', required=True, index=True, track_visibility='onchange')
+    ], default='open', required=True, index=True, track_visibility='onchange',
+        group_expand='_expand_states')
     deadline = fields.Datetime(index=True, track_visibility='onchange')
     date_escalated = fields.Datetime(
         string='Received On', readonly=True, copy=False,
@@ -95,6 +96,12 @@ class AccountEscalation(models.Model):
         compute='_compute_in_my_team', search='_search_in_my_team',
         string="Held by My Team",
         help="Held by the current user or by a manager below them.")
+
+    def _expand_states(self, states, domain, order):
+        """Kanban columns in the life-cycle's order; Open and Acknowledged
+        even when empty, closed states when they have cards."""
+        return [key for key, _label in self._fields['state'].selection
+                if key in OPEN_STATES or key in states]
 
     def _compute_is_overdue(self):
         now = fields.Datetime.now()

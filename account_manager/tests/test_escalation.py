@@ -385,6 +385,14 @@ class TestEscalationTransitions(EscalationCase):
                          ('open', self.nadia))
         self.assertFalse(self.escalation.date_acknowledged)
 
+    def test_kanban_columns_follow_the_life_cycle(self):
+        self.as_karim.action_acknowledge()
+        groups = self.Escalation.read_group(
+            [('id', '=', self.escalation.id)], ['state'], ['state'])
+        self.assertEqual([g['state'] for g in groups], ['open', 'acknowledged'])
+        groups = self.Escalation.read_group([], ['state'], ['state'])
+        self.assertEqual([g['state'] for g in groups][:2], ['open', 'acknowledged'])
+
     def test_escalate_further_button_opens_the_wizard(self):
         action = self.as_karim.action_escalate_further()
         self.assertEqual(action['res_model'], 'account.escalation.wizard')
