@@ -21,6 +21,10 @@ _SETTLED_JS = """() => !document.querySelector('.oe_wait')
     && !document.querySelector('.o_loading:not([style*="display: none"])')"""
 
 
+def _quote(text):
+    return '"%s"' % text.replace("\\", "\\\\").replace('"', '\\"')
+
+
 class OdooError(AssertionError):
     """The web client showed an error or warning dialog."""
 
@@ -81,7 +85,12 @@ class WebClient:
         self.wait_view(view_type)
 
     def wait_view(self, view_type=None):
-        selector = ".o_main_content .o_content .o_%s_view" % view_type if view_type else ".o_main_content .o_content > *"
+        """Wait for a view of that type (or the "nothing here yet" help)."""
+        content = ".o_main_content .o_content"
+        if view_type:
+            selector = "%s .o_%s_view, %s .oe_view_nocontent" % (content, view_type, content)
+        else:
+            selector = content + " > *"
         self.page.wait_for_selector(selector)
         self.settle()
 
@@ -101,6 +110,20 @@ class WebClient:
     def facets(self):
         return [re.sub(r"\s+", " ", t).strip() for t in
                 self.page.locator(".o_searchview .o_searchview_facet").all_inner_texts()]
+
+    def search_for(self, field_label, text):
+        """Type text in the search box and pick "Search <field_label> for: text"."""
+        page = self.page
+        box = page.locator(".o_control_panel .o_searchview_input")
+        box.click()
+        # Keystrokes, not fill(): the search view reacts to key events.
+        box.press_sequentially(text, delay=20)
+        item = page.locator(".o_searchview_autocomplete li",
+                            has_text="Search %s for:" % field_label).first
+        item.wait_for()
+        item.click()
+        page.wait_for_selector(".o_searchview_facet:has-text(%s)" % _quote(text))
+        self.settle()
 
     def clear_search(self):
         while self.page.locator(".o_searchview .o_facet_remove").count():
@@ -146,7 +169,7 @@ class WebClient:
 
     def select_rows(self, *texts):
         for text in texts:
-            self.list_row(text).locator("td.o_list_record_selector input").check(force=True)
+            self.list_row(text).locator("td.o_list_record_selector input").check()
         self.settle()
 
     def sidebar_action(self, label):
