@@ -49,3 +49,6 @@ class OdooRPC:
 
     def search_read(self, model, domain, fields, **kwargs):
         return self.call(model, "search_read", domain, fields, **kwargs)
+
+    def search(self, model, domain, **kwargs):
+        return self.call(model, "search", domain, **kwargs)

@@ -21,8 +21,20 @@ _SETTLED_JS = """() => !document.querySelector('.oe_wait')
     && !document.querySelector('.o_loading:not([style*="display: none"])')"""
 
 
+_FIELD_TEXT_JS = """el => {
+    const input = el.matches('input, textarea, select') ? el : el.querySelector('input:not([type=checkbox]), textarea, select');
+    if (!input) return el.innerText;
+    if (input.tagName === 'SELECT') return input.options[input.selectedIndex] ? input.options[input.selectedIndex].text : '';
+    return input.value;
+}"""
+
+
 def _quote(text):
     return '"%s"' % text.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def _exactly(text):
+    return re.compile(r"^\s*%s\s*$" % re.escape(text))
 
 
 class OdooError(AssertionError):
@@ -71,6 +83,12 @@ class WebClient:
             title = modal.locator(".modal-title").first.inner_text() if modal.locator(".modal-title").count() else ""
             raise OdooError("the web client shows %r: %s" % (title.strip(), dialog.first.inner_text().strip()[:1500]))
 
+    def unhover(self):
+        """Move the pointer out of the way: a field's help tooltip, shown
+        while the pointer rests on its label, can cover what comes next."""
+        self.page.mouse.move(1, 1)
+        self.page.locator(".tooltip:visible").first.wait_for(state="hidden")
+
     # ------------------------------------------------------------ navigation
     def open_app(self, xmlid):
         self.page.click('#oe_main_menu_navbar a[data-menu-xmlid="%s"]' % xmlid)
@@ -101,8 +119,8 @@ class WebClient:
         self.page.click(".o_control_panel button.o_cp_switch_%s" % view_type)
         self.wait_view(view_type)
 
-    def back(self, index=-2):
-        """Follow a breadcrumb (default: the previous screen)."""
+    def back(self, index=-1):
+        """Follow a breadcrumb link (default: the previous screen)."""
         self.page.locator(".o_control_panel .breadcrumb li a").nth(index).click()
         self.settle()
 
@@ -191,10 +209,30 @@ class WebClient:
     def form(self):
         return self.page.locator(".o_content .o_form_view").first
 
+    def create_record(self):
+        """The Create button of a list or kanban view: a new record's form."""
+        self.page.click(".o_control_panel .o_cp_buttons button.o-kanban-button-new:visible, "
+                        ".o_control_panel .o_cp_buttons button.o_list_button_add:visible")
+        self.page.wait_for_selector(".o_content .o_form_view.o_form_editable")
+        self.settle()
+
+    def edit_form(self):
+        self.page.click(".o_control_panel .o_form_button_edit")
+        self.page.wait_for_selector(".o_content .o_form_view.o_form_editable")
+        self.settle()
+
+    def save_form(self):
+        self.page.click(".o_control_panel .o_form_button_save")
+        self.settle()
+        self.page.wait_for_selector(".o_content .o_form_view.o_form_readonly")
+        self.settle()
+
     def field_text(self, name, scope=None):
         scope = scope or self.form()
         field = scope.locator('.o_field_widget[name="%s"]' % name).first
-        return re.sub(r"\s+", " ", field.inner_text()).strip()
+        # Read-only: the text; being edited: the input's value.
+        text = field.evaluate(_FIELD_TEXT_JS)
+        return re.sub(r"\s+", " ", text or "").strip()
 
     def open_tab(self, label, scope=None):
         scope = scope or self.form()
@@ -202,10 +240,25 @@ class WebClient:
         self.settle()
 
     def click_button(self, name, scope=None):
-        """Click a button by its `name` (method or action) and let it finish."""
+        """Click a dialog footer button by its `name` (method) and let it finish."""
         scope = scope or self.page
         scope.locator('button[name="%s"]:visible' % name).first.click()
         self.settle()
+
+    # Odoo 11 renders form header and stat buttons without their `name`:
+    # those are found by their label.
+    def click_header_button(self, label):
+        self.form().locator(".o_form_statusbar .o_statusbar_buttons button:visible",
+                            has_text=_exactly(label)).first.click()
+        self.settle()
+
+    def click_stat_button(self, label):
+        self.form().locator(".oe_button_box button:visible", has_text=_exactly(label)).first.click()
+        self.settle()
+
+    def status(self):
+        """The current state shown in the form's status bar."""
+        return self.form().locator(".o_statusbar_status .btn-primary").inner_text().strip()
 
     def x2many_rows(self, field, scope=None):
         scope = scope or self.form()
@@ -230,9 +283,12 @@ class WebClient:
         """Type into a many2one and pick the first suggestion matching text."""
         scope = scope or self.page
         field = scope.locator('.o_field_widget[name="%s"] input' % name).first
-        field.click()
+        # fill() focuses without clicking: a click opens the drop-down with
+        # every record, whose late answer would reopen it after the choice.
         field.fill(text)
         item = self.page.locator("ul.ui-autocomplete:visible li a", has_text=text).first
         item.wait_for()
+        self.unhover()
         item.click()
+        self.page.locator("ul.ui-autocomplete:visible").first.wait_for(state="hidden")
         self.settle()
