@@ -27,7 +27,7 @@ class EscalationCase(AccountManagerCase):
         cls.activity_type = cls.env.ref('account_manager.mail_activity_type_escalation')
         for manager in (cls.gloria, cls.nadia, cls.niklas, cls.karim, cls.kenji,
                         cls.katrin, cls.adele, cls.arthur, cls.anton):
-            setattr(cls, 'u_' + manager.user_id.login, manager.user_id)
+            setattr(cls, 'u_' + manager.user_id.name.lower(), manager.user_id)
 
     def escalate(self, account, user, **vals):
         """Escalate… from the account form, as ``user``."""
