@@ -1,16 +1,15 @@
 """Driving the Odoo 11 web client the way a person does, through Playwright.
 
 Selectors are the stable ones of Odoo 11's web client: menus by xml id
-(`a[data-menu-xmlid=...]`), buttons by method name (`button[name=...]`),
-fields by field name (`.o_field_widget[name=...]`).  Nothing waits for
+(`a[data-menu-xmlid=...]`), fields by field name (`.o_field_widget[name=...]`),
+dialog buttons by method name (`button[name=...]`); form header and stat
+buttons by their label, as Odoo 11 renders them without their name.  Nothing waits for
 "network idle": the web client keeps a long-polling request open, so each
 helper waits for what it expects to see and for the client's own RPC
 counter to drop to zero (the web client has the class `oe_wait` while an
 RPC runs).
 """
 import re
-
-from playwright.sync_api import TimeoutError as PlaywrightTimeout  # noqa: F401
 
 # First screen after login: on a fresh database the server compiles the
 # LESS and JS bundles at that moment (tens of seconds on a busy machine).
@@ -22,9 +21,13 @@ _SETTLED_JS = """() => !document.querySelector('.oe_wait')
 
 
 _FIELD_TEXT_JS = """el => {
-    const input = el.matches('input, textarea, select') ? el : el.querySelector('input:not([type=checkbox]), textarea, select');
+    const input = el.matches('input, textarea, select')
+        ? el : el.querySelector('input:not([type=checkbox]), textarea, select');
     if (!input) return el.innerText;
-    if (input.tagName === 'SELECT') return input.options[input.selectedIndex] ? input.options[input.selectedIndex].text : '';
+    if (input.tagName === 'SELECT') {
+        const option = input.options[input.selectedIndex];
+        return option ? option.text : '';
+    }
     return input.value;
 }"""
 
@@ -112,9 +115,6 @@ class WebClient:
         self.page.wait_for_selector(selector)
         self.settle()
 
-    def breadcrumbs(self):
-        return [t.strip() for t in self.page.locator(".o_control_panel .breadcrumb li").all_inner_texts()]
-
     def switch_view(self, view_type):
         self.page.click(".o_control_panel button.o_cp_switch_%s" % view_type)
         self.wait_view(view_type)
@@ -147,14 +147,6 @@ class WebClient:
         while self.page.locator(".o_searchview .o_facet_remove").count():
             self.page.locator(".o_searchview .o_facet_remove").first.click()
             self.settle()
-
-    def toggle_filter(self, label):
-        """Click a filter of the control panel's Filters menu by its label."""
-        page = self.page
-        page.click(".o_control_panel .o_search_options button:has-text('Filters')")
-        page.locator(".o_control_panel .o_filters_menu a", has_text=re.compile(r"^\s*%s\s*$" % re.escape(label))).first.click()
-        self.settle()
-        page.keyboard.press("Escape")
 
     # ------------------------------------------------------------ list view
     def list_rows(self):
@@ -201,9 +193,8 @@ class WebClient:
     # ------------------------------------------------------------ kanban view
     def kanban_card(self, title):
         """The kanban card whose title is exactly title."""
-        title_re = re.compile(r"^\s*%s\s*$" % re.escape(title))
         return self.page.locator(".o_content .o_kanban_view .o_kanban_record").filter(
-            has=self.page.locator(".o_kanban_record_title", has_text=title_re)).first
+            has=self.page.locator(".o_kanban_record_title", has_text=_exactly(title))).first
 
     # ------------------------------------------------------------ form view
     def form(self):
