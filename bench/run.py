@@ -1,0 +1,533 @@
+#!/usr/bin/env python3
+"""Run the account_manager benchmarks on a generated database and write
+bench/RESULTS.md.
+
+    python bench/run.py --db am_bench            # after bench/generate.py --db am_bench
+    bench/run.sh                                 # venv + database + generate + run
+
+Everything runs in-process on one cursor, as the superuser unless a
+benchmark says otherwise.  Each measured call runs inside a savepoint that
+is rolled back afterwards, with the ORM record cache emptied before and
+after: every run starts from the same data and a cold record cache, like a
+new request (Odoo's ormcaches, e.g. record-rule domains, stay warm as in a
+running server).  The figure is the median wall time of the runs; the
+baseline is measured in the same process, on the same data, in between.
+Queries are counted by Odoo 11's cursor (``cr.sql_log_count``).
+
+While a benchmark runs, ``cr.commit()`` is intercepted (counted, not
+executed) so that the rollback restores the data, and the thread is marked
+as testing, so no e-mail leaves the machine.
+"""
+import argparse
+import datetime
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import traceback
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import common  # noqa: E402
+import odoo  # noqa: E402
+from odoo.tools.safe_eval import safe_eval  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ACCOUNT_DOMAIN = ['|', ('is_company', '=', True), ('parent_id', '=', False)]
+
+
+class NotAvailable(Exception):
+    """A feature the benchmark needs has not landed yet."""
+
+
+class Result(object):
+    """One line of the results table."""
+
+    def __init__(self, bench, name, seconds=None, queries=None, runs=0,
+                 baseline=None, base_seconds=None, base_queries=None, base_runs=0,
+                 target=None, ok=None, note=''):
+        self.bench, self.name = bench, name
+        self.seconds, self.queries, self.runs = seconds, queries, runs
+        self.baseline, self.base_seconds = baseline, base_seconds
+        self.base_queries, self.base_runs = base_queries, base_runs
+        self.target, self.ok, self.note = target, ok, note
+
+    @property
+    def ratio(self):
+        if self.seconds is None or not self.base_seconds:
+            return None
+        return self.seconds / self.base_seconds
+
+    @property
+    def status(self):
+        if self.seconds is None:
+            return 'SKIP'
+        if self.ok is None:
+            return 'INFO'
+        return 'PASS' if self.ok else 'MISS'
+
+    def line(self):
+        if self.seconds is None:
+            return '%-58s SKIP  %s' % (self.name, self.note)
+        text = '%-58s %9s  q=%-7s' % (self.name, _secs(self.seconds), self.queries)
+        if self.baseline:
+            text += ' | %-34s %9s  q=%-7s ratio %6s' % (
+                self.baseline, _secs(self.base_seconds), self.base_queries, _ratio(self.ratio))
+        if self.target:
+            text += ' | target %s' % self.target
+        text += '  %s' % self.status
+        if self.note:
+            text += '  (%s)' % self.note
+        return text
+
+
+def _secs(value):
+    if value is None:
+        return '-'
+    return '%.3f s' % value if value < 10 else '%.1f s' % value
+
+
+def _ratio(value):
+    return '-' if value is None else '%.2fx' % value
+
+
+class Harness(object):
+
+    def __init__(self, env, repeat=3, fast_repeat=5, warmup=1, verbose=True):
+        self.env = env
+        self.cr = env.cr
+        self.repeat = repeat            # runs of a slow measurement
+        self.fast_repeat = fast_repeat  # runs of a sub-second one (list, pivot)
+        self.warmup = warmup            # unmeasured runs before a fast one
+        self.verbose = verbose
+        self.results = []
+        self.commits_intercepted = 0
+        self._sp = 0
+
+    def log(self, text):
+        if self.verbose:
+            print(text, flush=True)
+
+    # -- isolation
+    def _begin(self):
+        self._sp += 1
+        name = 'bench_%d' % self._sp
+        self.cr.execute('SAVEPOINT %s' % name)
+        self.env.clear()
+        return name
+
+    def _end(self, name):
+        self.cr.execute('ROLLBACK TO SAVEPOINT %s' % name)
+        self.cr.execute('RELEASE SAVEPOINT %s' % name)
+        self.env.clear()
+        # What the rolled-back code may have dropped or changed in the
+        # registry's caches must not leak into the next run.
+        self.env['ir.rule'].clear_caches()
+
+    def measure(self, fn, setup=None, runs=None, warmup=0, label=''):
+        """Median seconds and median query count of ``fn(state)`` over runs,
+        each in its own rolled-back savepoint.  ``setup()`` runs inside the
+        savepoint, outside the timing, and returns the state."""
+        runs = runs or self.repeat
+        times, queries = [], []
+        cr = self.cr
+        real_commit = cr.commit
+
+        def fake_commit():
+            self.commits_intercepted += 1
+        thread = threading.current_thread()
+        was_testing = getattr(thread, 'testing', False)
+        for i in range(warmup + runs):
+            sp = self._begin()
+            cr.commit = fake_commit
+            thread.testing = True
+            try:
+                state = setup() if setup else None
+                self.env.clear()
+                with common.Measure(cr) as m:
+                    fn(state)
+            finally:
+                cr.commit = real_commit
+                thread.testing = was_testing
+                self._end(sp)
+            if i >= warmup:
+                times.append(m.seconds)
+                queries.append(m.queries)
+            self.log('    %-50s run %d%s: %s, %d queries' % (
+                label, i + 1, ' (warm-up)' if i < warmup else '', _secs(m.seconds), m.queries))
+        return statistics.median(times), int(statistics.median(queries)), runs
+
+    def add(self, result):
+        self.results.append(result)
+        print(result.line(), flush=True)
+        return result
+
+
+# ---------------------------------------------------------------- helpers
+
+def accounts(env, limit=None, exclude_manager=None):
+    domain = list(ACCOUNT_DOMAIN)
+    if exclude_manager:
+        domain = ['&'] + domain + ['|', ('account_manager_id', '=', False),
+                                   ('account_manager_id', '!=', exclude_manager.id)]
+    return env['res.partner'].search(domain, order='id', limit=limit)
+
+
+def managers_of_tier(env, xmlid):
+    return env['account.manager'].search(
+        [('tier_id', '=', env.ref(xmlid).id), ('user_id.login', '=like', 'bench.mgr.%')],
+        order='id')
+
+
+def require_method(env, model, method, what):
+    if model not in env or not hasattr(type(env[model]), method):
+        raise NotAvailable('%s (%s.%s)' % (what, model, method))
+
+
+# ---------------------------------------------------------------- 1. reassign
+
+def bench_reassign(h, sizes=(10000, 100000), long_runs=1, max_long=900):
+    """Reassign N accounts through the wizard's core method vs Odoo's own
+    salesperson write and vs a raw UPDATE of one column."""
+    env = h.env
+    require_method(env, 'account.manager.reassignment', '_execute', 'the reassign wizard core')
+    target = managers_of_tier(env, 'account_manager.tier_global_account_manager')[:1]
+    total = env['res.partner'].search_count(ACCOUNT_DOMAIN)
+    results = {}
+    for wanted in sizes:
+        n = min(wanted, total)
+        ids = accounts(env, limit=n).ids
+        label = '%s accounts' % '{:,}'.format(n)
+        user_id = target.user_id.id
+        Reassignment = env['account.manager.reassignment']
+
+        def run_execute(_state, ids=ids):
+            partners = env['res.partner'].browse(ids)
+            Reassignment._execute(partners, target, 'Benchmark: reassign', origin='reassign')
+
+        def run_orm(_state, ids=ids):
+            env['res.partner'].browse(ids).write({'user_id': user_id})
+
+        def run_sql(_state, ids=ids):
+            env.cr.execute('UPDATE res_partner SET user_id = %s WHERE id = ANY(%s)',
+                           (user_id, ids))
+
+        t, q, r = h.measure(run_execute, label='_execute %s' % label)
+        # The ORM write of 100,000 salespersons takes minutes: measured
+        # once (``long_runs``) when a run of it is predicted to be long.
+        orm_runs = h.repeat
+        previous = results.get('orm')
+        if previous and previous[0] * n / previous[1] > 60:
+            orm_runs = long_runs
+        tb, qb, rb = h.measure(run_orm, runs=orm_runs, label='write(user_id) %s' % label)
+        ts, qs, rs = h.measure(run_sql, label='UPDATE %s' % label)
+        results['orm'] = (tb, n)
+        runs_note = '' if rb == h.repeat else 'ORM baseline: %d run' % rb
+        h.add(Result('reassign', 'reassign %s (_execute)' % label, t, q, r,
+                     'write(user_id), tracking on', tb, qb, rb,
+                     target='<= 1.00x', ok=t <= tb, note=runs_note))
+        h.add(Result('reassign', 'reassign %s vs raw UPDATE' % label, t, q, r,
+                     'UPDATE res_partner SET user_id', ts, qs, rs,
+                     target='<= 10x', ok=t <= 10 * ts))
+        results[n] = (t, q)
+    counts = sorted(k for k in results if isinstance(k, int))
+    if len(counts) == 2:
+        (n1, n2) = counts
+        q1, q2 = results[n1][1], results[n2][1]
+        growth = float(q2) / max(q1, 1)
+        h.add(Result('reassign', 'reassign query growth %s -> %s accounts' % (
+            '{:,}'.format(n1), '{:,}'.format(n2)), results[n2][0], q2, 0,
+            target='queries <= %dx and < 1 per 50 accounts' % (n2 // n1),
+            ok=growth <= float(n2) / n1 and q2 < n2 / 50.0,
+            note='%d -> %d queries (x%.1f for x%d accounts)' % (q1, q2, growth, n2 // n1)))
+    return results
+
+
+# ---------------------------------------------------------------- 2. partner list
+
+def web_list(env, domain, fields, limit=80):
+    """What the web client's list view asks for (web/dataset/search_read):
+    search_read of one page in the model's default order, and search_count
+    when the page is full."""
+    Partner = env['res.partner']
+    records = Partner.search_read(domain, fields, offset=0, limit=limit, order=False)
+    if len(records) == limit:
+        return Partner.search_count(domain)
+    return len(records)
+
+
+def list_users(env):
+    """Restricted users of the generated hierarchy: an account manager with
+    a median portfolio (own accounts), and one team user per tier above."""
+    users = []
+    ams = managers_of_tier(env, 'account_manager.tier_account_manager')
+    if ams:
+        env.cr.execute("""SELECT account_manager_id FROM res_partner
+                          WHERE account_manager_id = ANY(%s) AND (is_company OR parent_id IS NULL)
+                          GROUP BY 1 ORDER BY count(*), 1""", (ams.ids,))
+        rows = [r[0] for r in env.cr.fetchall()]
+        if rows:
+            manager = env['account.manager'].browse(rows[len(rows) // 2])
+            users.append(('own', 'account manager', manager))
+    for xmlid, label in (('account_manager.tier_key_account_manager', 'key account manager'),
+                         ('account_manager.tier_national_account_manager', 'national account manager'),
+                         ('account_manager.tier_global_account_manager', 'global account manager')):
+        managers = managers_of_tier(env, xmlid)
+        if managers:
+            users.append(('team', label, managers[0]))
+    return users
+
+
+def bench_partner_list(h):
+    env = h.env
+    group_own = env.ref('account_manager.group_own_accounts')
+    action = env.ref('account_manager.res_partner_account_action')
+    domain = safe_eval(action.domain or '[]')
+    context = dict(safe_eval(action.context or '{}'), lang='en_US', tz=False)
+    view = env['res.partner'].with_context(context).fields_view_get(view_type='tree')
+    fields = list(view['fields'])
+    reference = env['res.users'].search([('login', '=', 'bench_all')])
+    if not reference:
+        raise NotAvailable('the generated user bench_all')
+    Rule = env['ir.rule']
+    restricting = Rule.search([('model_id.model', '=', 'res.partner'),
+                               '|', ('groups', '=', False), ('groups', 'in', group_own.ids)])
+    rules_note = '' if any('account_manager' in (r.get_external_id().get(r.id) or '')
+                           for r in restricting) else 'no account_manager rule on res.partner yet'
+
+    def as_user(user):
+        return odoo.api.Environment(env.cr, user.id, dict(context, uid=user.id))
+
+    def list_call(user):
+        def call(_state):
+            web_list(as_user(user), domain, fields)
+        return call
+
+    base_t, base_q, base_r = h.measure(list_call(reference), runs=h.fast_repeat,
+                                       warmup=h.warmup, label='list as %s' % reference.login)
+    count_all = web_list(as_user(reference), domain, fields)
+    for scope, label, manager in list_users(env):
+        user = manager.user_id
+        t, q, r = h.measure(list_call(user), runs=h.fast_repeat, warmup=h.warmup,
+                            label='list as %s' % user.login)
+        visible = web_list(as_user(user), domain, fields)
+        note = '%s of %s rows visible' % ('{:,}'.format(visible), '{:,}'.format(count_all))
+        if rules_note:
+            note += '; ' + rules_note
+        h.add(Result('list', 'Accounts list as %s (%s, group %s)' % (label, user.login, scope),
+                     t, q, r, 'same as bench_all (All Accounts)', base_t, base_q, base_r,
+                     target='<= 1.50x', ok=t <= 1.5 * base_t, note=note))
+
+
+# ---------------------------------------------------------------- 3. realign
+
+def bench_realign(h, reassign_results=None):
+    env = h.env
+    require_method(env, 'res.partner', '_match_territories', 'territory matching')
+    require_method(env, 'account.manager.reassignment', '_execute', 'the reassign wizard core')
+    raise NotAvailable('realignment benchmark to be wired to the territory engine')
+
+
+# ---------------------------------------------------------------- 4. auto-escalation
+
+def escalation_cron(env):
+    if 'account.escalation' not in env:
+        raise NotAvailable('account.escalation')
+    crons = env['ir.cron'].with_context(active_test=False).search(
+        [('model_id.model', '=', 'account.escalation')])
+    if not crons:
+        raise NotAvailable('the auto-escalation scheduled action (ir.cron on account.escalation)')
+    return crons[0]
+
+
+def bench_auto_escalation(h):
+    env = h.env
+    escalation_cron(env)
+    raise NotAvailable('auto-escalation benchmark to be wired to the cron method')
+
+
+# ---------------------------------------------------------------- 5. portfolio pivot
+
+def bench_portfolio(h):
+    env = h.env
+    model = 'account.manager.portfolio.report'
+    Report = env[model]
+    fields_ = Report._fields
+    tier = next((f for f in ('tier_id', 'manager_tier_id') if f in fields_), None)
+    ttype = next((f for f in ('territory_type',) if f in fields_), None)
+    if not (tier and ttype and 'manager_id' in fields_):
+        raise NotAvailable('the portfolio report fields (tier, territory type, manager)')
+    raise NotAvailable('portfolio benchmark to be wired')
+
+
+BENCHMARKS = [
+    ('reassign', '1. Reassign accounts', bench_reassign),
+    ('list', '2. Partner list as restricted users', bench_partner_list),
+    ('realign', '3. Realignment', bench_realign),
+    ('escalation', '4. Auto-escalation scheduled action', bench_auto_escalation),
+    ('portfolio', '5. Portfolio pivot', bench_portfolio),
+]
+
+
+# ---------------------------------------------------------------- report
+
+def machine_info(env):
+    info = {}
+    info['date'] = datetime.datetime.now().strftime('%Y-%m-%d %H:%M')
+    info['cores'] = os.cpu_count()
+    cpu = ''
+    try:
+        with open('/proc/cpuinfo') as handle:
+            for line in handle:
+                if line.startswith('model name'):
+                    cpu = line.split(':', 1)[1].strip()
+                    break
+        with open('/proc/meminfo') as handle:
+            mem_kb = int(handle.readline().split()[1])
+        info['memory'] = '%.1f GiB' % (mem_kb / 1024.0 / 1024.0)
+    except (IOError, ValueError):
+        info['memory'] = '?'
+    info['cpu'] = cpu or platform.processor() or '?'
+    info['load'] = ' '.join('%.2f' % x for x in os.getloadavg())
+    info['python'] = platform.python_version()
+    env.cr.execute('SHOW server_version')
+    info['postgres'] = env.cr.fetchone()[0]
+    info['odoo'] = odoo.release.version
+    try:
+        info['commit'] = subprocess.check_output(
+            ['git', '-C', common.ROOT, 'rev-parse', '--short', 'HEAD'],
+            stderr=subprocess.DEVNULL).decode().strip()
+    except (OSError, subprocess.CalledProcessError):
+        info['commit'] = '?'
+    return info
+
+
+def data_sizes(env):
+    cr = env.cr
+    queries = [
+        ('accounts', "SELECT count(*) FROM res_partner WHERE account_manager_id IS NOT NULL "
+                     "OR territory_id IS NOT NULL OR (is_company AND customer)"),
+        ('contacts', "SELECT count(*) FROM res_partner WHERE parent_id IS NOT NULL"),
+        ('partners', "SELECT count(*) FROM res_partner"),
+        ('managers', "SELECT count(*) FROM account_manager"),
+        ('territories', "SELECT count(*) FROM account_territory"),
+        ('assignment lines', "SELECT count(*) FROM account_manager_assignment"),
+        ('escalations', "SELECT count(*) FROM account_escalation"),
+        ('open overdue escalations', "SELECT count(*) FROM account_escalation "
+                                     "WHERE state = 'open' AND deadline < now() at time zone 'UTC'"),
+    ]
+    sizes = []
+    for label, query in queries:
+        cr.execute(query)
+        sizes.append((label, cr.fetchone()[0]))
+    return sizes
+
+
+def write_results(path, db, info, sizes, harness, skipped, elapsed, notes=()):
+    lines = [
+        '# Benchmark results',
+        '',
+        'Written by `bench/run.sh` (`bench/run.py --db %s`) on %s, in %.0f s.' % (
+            db, info['date'], elapsed),
+        '',
+        '## Machine',
+        '',
+        '| | |', '|---|---|',
+        '| CPU | %s |' % info['cpu'],
+        '| cores | %s |' % info['cores'],
+        '| memory | %s |' % info['memory'],
+        '| load average at start | %s |' % info['load'],
+        '| Python | %s |' % info['python'],
+        '| PostgreSQL | %s |' % info['postgres'],
+        '| Odoo | %s |' % info['odoo'],
+        '| code | commit %s |' % info['commit'],
+        '',
+        '## Data',
+        '',
+        '| | rows |', '|---|---:|',
+    ]
+    lines += ['| %s | %s |' % (label, '{:,}'.format(count)) for label, count in sizes]
+    lines += [
+        '',
+        '## Results',
+        '',
+        'Median wall time of the runs (each in a rolled-back savepoint, cold '
+        'record cache); the baseline is measured in the same run on the same '
+        'data.  q = SQL queries (median).',
+        '',
+        '| benchmark | time | q | runs | baseline | time | q | runs | ratio | target | result | note |',
+        '|---|---:|---:|---:|---|---:|---:|---:|---:|---|---|---|',
+    ]
+    for r in harness.results:
+        if r.seconds is None:
+            continue
+        lines.append('| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |' % (
+            r.name, _secs(r.seconds), r.queries, r.runs or '', r.baseline or '',
+            _secs(r.base_seconds) if r.baseline else '', r.base_queries if r.baseline else '',
+            r.base_runs or '', _ratio(r.ratio), r.target or '', r.status, r.note))
+    if skipped:
+        lines += ['', '## Not run', '']
+        lines += ['- %s: %s' % item for item in skipped]
+    if harness.commits_intercepted:
+        lines += ['', 'Commits intercepted during measured calls: %d.' % harness.commits_intercepted]
+    if notes:
+        lines += ['', '## Notes', ''] + list(notes)
+    with open(path, 'w') as handle:
+        handle.write('\n'.join(lines) + '\n')
+
+
+def run(db, only=None, repeat=3, fast_repeat=5, warmup=1, results_path=None,
+        reassign_sizes=(10000, 100000), verbose=True):
+    """Run the benchmarks; returns the harness (results) and the skipped list."""
+    t0 = time.time()
+    skipped = []
+    with common.environment(db) as env:
+        info = machine_info(env)
+        sizes = data_sizes(env)
+        h = Harness(env, repeat=repeat, fast_repeat=fast_repeat, warmup=warmup,
+                    verbose=verbose)
+        for key, title, fn in BENCHMARKS:
+            if only and key not in only:
+                continue
+            print('== %s' % title, flush=True)
+            try:
+                if key == 'reassign':
+                    fn(h, sizes=reassign_sizes)
+                else:
+                    fn(h)
+            except NotAvailable as exc:
+                print('   not available yet: %s' % exc, flush=True)
+                skipped.append((title, 'not available yet: %s' % exc))
+            except Exception as exc:  # a broken benchmark must not hide the others
+                traceback.print_exc()
+                skipped.append((title, 'failed: %s: %s' % (type(exc).__name__, exc)))
+                env.cr.rollback()
+                env.clear()
+    if results_path:
+        write_results(results_path, db, info, sizes, h, skipped, time.time() - t0)
+    return h, skipped
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser.add_argument('--db', default='am_bench')
+    parser.add_argument('--only', help='comma-separated: %s' % ','.join(b[0] for b in BENCHMARKS))
+    parser.add_argument('--repeat', type=int, default=3, help='runs per measurement (median)')
+    parser.add_argument('--reassign-sizes', default='10000,100000')
+    parser.add_argument('--results', default=os.path.join(HERE, 'RESULTS.md'),
+                        help="where to write the results ('' for nowhere)")
+    args = parser.parse_args(argv)
+    common.start_odoo(log_level='warn')
+    only = set(args.only.split(',')) if args.only else None
+    sizes = tuple(int(x) for x in args.reassign_sizes.split(','))
+    h, skipped = run(args.db, only=only, repeat=args.repeat, results_path=args.results or None,
+                     reassign_sizes=sizes)
+    misses = [r for r in h.results if r.status == 'MISS']
+    print('%d results, %d missed, %d skipped' % (len(h.results), len(misses), len(skipped)))
+
+
+if __name__ == '__main__':
+    main()
