@@ -14,6 +14,7 @@
         "security/account_manager_rules.xml",
         "data/account_manager_tier_data.xml",
         "data/account_manager_data.xml",
+        "data/account_manager_cron.xml",
         "views/account_manager_menus.xml",
         "views/account_manager_tier_views.xml",
         "views/account_manager_views.xml",

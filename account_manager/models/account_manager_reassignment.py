@@ -1,23 +1,61 @@
-from odoo import api, fields, models
+import json
+import logging
+import random
+import socket
+import threading
+import time
+from datetime import datetime
+
+import psycopg2
+
+from odoo import _, api, fields, models, tools
+from odoo.exceptions import AccessError, UserError
+
+from .account_manager_assignment import ORIGINS
+from .res_partner import ACCOUNT_DOMAIN
+
+_logger = logging.getLogger(__name__)
+
+# Accounts moved per round of set-based statements (system parameter
+# ``account_manager.reassign_batch_size``): big enough that the fixed cost of
+# a round vanishes, small enough that one round's arrays stay a few hundred KB.
+DEFAULT_BATCH_SIZE = 5000
+# Above this many accounts the wizard queues the reassignment for the
+# scheduled action (system parameter ``account_manager.reassign_async_threshold``).
+DEFAULT_ASYNC_THRESHOLD = 2000
 
 
 class AccountManagerReassignment(models.Model):
-    """One bulk handover: the audit trail of who moved what, when and why."""
+    """One bulk handover: the audit trail of who moved what, when and why,
+    and the machinery that moves accounts in bulk (``_execute``)."""
     _name = 'account.manager.reassignment'
     _description = 'Account Reassignment'
     _inherit = ['mail.thread']
-    _order = 'date desc, id desc'
+    _order = 'id desc'
 
     name = fields.Char(required=True, readonly=True, default='/', copy=False)
     from_manager_id = fields.Many2one(
         'account.manager', string='From Manager', index=True, readonly=True,
-        ondelete='set null')
+        ondelete='set null',
+        help="The previous manager, when all accounts moved had the same one.")
     to_manager_id = fields.Many2one(
         'account.manager', string='To Manager', index=True, readonly=True,
         ondelete='restrict')
     reason = fields.Text(readonly=True)
-    account_count = fields.Integer(string='Accounts', readonly=True)
+    origin = fields.Selection(
+        ORIGINS, required=True, default='reassign', readonly=True,
+        help="What moved the accounts: the reassign wizard, a territory "
+             "realignment, …")
+    account_count = fields.Integer(
+        string='Accounts', readonly=True,
+        help="Accounts moved (each has a history line of this reassignment).")
+    queued_count = fields.Integer(
+        string='Accounts to Move', readonly=True,
+        help="Accounts this reassignment was asked to move.")
     contact_count = fields.Integer(string='Contacts', readonly=True)
+    activity_count = fields.Integer(
+        string='Activities Moved', readonly=True,
+        help="Open activities of the previous managers handed to the new one.")
     state = fields.Selection([
         ('draft', 'Draft'),
         ('queued', 'Queued'),
@@ -29,7 +67,24 @@ class AccountManagerReassignment(models.Model):
     user_id = fields.Many2one(
         'res.users', string='Done By', readonly=True,
         default=lambda self: self.env.uid)
-    date = fields.Datetime(readonly=True, default=fields.Datetime.now, index=True)
+    date = fields.Datetime(
+        string='Effective Date', readonly=True, default=fields.Datetime.now,
+        index=True,
+        help="When the new manager took over: the history lines start then.")
+    date_done = fields.Datetime(string='Completed On', readonly=True)
+    move_activities = fields.Boolean(readonly=True)
+    swap_followers = fields.Boolean(readonly=True)
+    notify = fields.Boolean(string='Notify Managers', readonly=True)
+    queued_account_ids = fields.Text(
+        readonly=True, prefetch=False,
+        help="Technical: ids of the accounts a queued reassignment moves, as "
+             "JSON. A text column rather than a many2many keeps the partner "
+             "table free of joins.")
+    done_count = fields.Integer(
+        string='Processed', readonly=True,
+        help="Accounts of a background reassignment processed so far.")
+    progress = fields.Float(compute='_compute_progress', string='Progress (%)')
+    error_message = fields.Text(readonly=True)
     assignment_ids = fields.One2many(
         'account.manager.assignment', 'reassignment_id', string='History Lines',
         readonly=True)
@@ -37,6 +92,17 @@ class AccountManagerReassignment(models.Model):
         'res.company', index=True, readonly=True,
         default=lambda self: self.env['res.company']._company_default_get(
             'account.manager.reassignment'))
+
+    @api.depends('state', 'done_count', 'queued_count')
+    def _compute_progress(self):
+        for reassignment in self:
+            if reassignment.state == 'done':
+                reassignment.progress = 100.0
+            elif reassignment.queued_count:
+                reassignment.progress = min(
+                    100.0, 100.0 * reassignment.done_count / reassignment.queued_count)
+            else:
+                reassignment.progress = 0.0
 
     @api.model
     def create(self, vals):
@@ -49,6 +115,492 @@ class AccountManagerReassignment(models.Model):
     def action_view_accounts(self):
         self.ensure_one()
         action = self.env.ref('account_manager.res_partner_account_action').read()[0]
-        action['domain'] = [('assignment_ids.reassignment_id', '=', self.id)]
+        if self.state == 'done':
+            action['domain'] = [('assignment_ids.reassignment_id', '=', self.id)]
+        else:
+            action['domain'] = [('id', 'in', self._get_queued_account_ids())]
         action['context'] = {}
         return action
+
+    @api.multi
+    def action_run_now(self):
+        """Process a queued (or failed) background reassignment at once, in
+        this request and its transaction, instead of waiting for the
+        scheduled action."""
+        user = self.env.user
+        is_admin = user.has_group('account_manager.group_account_admin')
+        for reassignment in self:
+            if not is_admin and reassignment.user_id != user:
+                raise AccessError(_(
+                    "Only %s, who started %s, or an account administrator can "
+                    "run it.") % (reassignment.user_id.name, reassignment.name))
+            if reassignment.state not in ('queued', 'failed'):
+                raise UserError(_(
+                    "%s is %s: only queued or failed reassignments can be run.") % (
+                    reassignment.name,
+                    dict(self._fields['state']._description_selection(self.env))[
+                        reassignment.state]))
+        for reassignment in self.sudo():
+            if not reassignment._lock(('queued', 'failed')):
+                raise UserError(_(
+                    "%s is being processed right now; try again in a "
+                    "moment.") % reassignment.name)
+            reassignment._run_queued(commit=False)
+        return True
+
+    # ------------------------------------------------------------------
+    # The machinery
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _execute(self, partners, to_manager, reason, origin='reassign', date=None,
+                 move_activities=False, swap_followers=False, notify=False,
+                 from_manager=None):
+        """Move ``partners`` (accounts) to ``to_manager`` now, in the current
+        transaction, and return the reassignment that records it.
+
+        Set-based: a fixed number of statements per batch of accounts,
+        whatever their number. Accounts already held by ``to_manager`` are
+        left alone. The domain's own rules (required tier, strict capacity,
+        an active target, a history that does not overlap) are checked here
+        for every caller; who may move what is the caller's business (the
+        wizard checks it; trusted code calls this with ``sudo()``).
+        Returns an empty recordset when every account already has
+        ``to_manager``: there is nothing to record."""
+        date = _to_string(date)
+        account_ids = self._get_account_ids_to_move(partners.ids, to_manager)
+        if not account_ids:
+            return self.browse()
+        self._check_move(account_ids, to_manager, date)
+        reassignment = self.sudo().create(self._prepare_reassignment_vals(
+            account_ids, to_manager, reason, origin, date, move_activities,
+            swap_followers, notify, from_manager, state='running'))
+        reassignment._process(account_ids)
+        reassignment._finish()
+        return self.browse(reassignment.id)
+
+    @api.model
+    def _queue(self, partners, to_manager, reason, origin='reassign', date=None,
+               move_activities=False, swap_followers=False, notify=False,
+               from_manager=None):
+        """Record a reassignment for the scheduled action to carry out; same
+        arguments and checks as ``_execute``."""
+        date = _to_string(date)
+        account_ids = self._get_account_ids_to_move(partners.ids, to_manager)
+        self._check_move(account_ids, to_manager, date)
+        vals = self._prepare_reassignment_vals(
+            account_ids, to_manager, reason, origin, date, move_activities,
+            swap_followers, notify, from_manager, state='queued')
+        vals['queued_account_ids'] = json.dumps(account_ids)
+        return self.browse(self.sudo().create(vals).id)
+
+    @api.model
+    def _cron_process_queued(self, batch_size=None):
+        """Scheduled action: carry out queued reassignments, oldest first.
+
+        Outside tests it commits after every batch, so that the progress is
+        visible and a crash resumes where it stopped rather than holding
+        locks on tens of thousands of partners for minutes."""
+        commit = not getattr(threading.currentThread(), 'testing', False)
+        reassignments = self.sudo().search(
+            [('state', 'in', ('queued', 'running'))], order='id')
+        for reassignment in reassignments:
+            if reassignment._lock(('queued', 'running')):
+                reassignment._run_queued(commit=commit, batch_size=batch_size)
+        return True
+
+    @api.model
+    def _get_account_ids_to_move(self, partner_ids, to_manager):
+        """The accounts (commercial partners) of ``partner_ids`` not held by
+        ``to_manager`` yet, sorted."""
+        if not partner_ids:
+            return []
+        self.env.cr.execute("""
+            SELECT DISTINCT a.id
+              FROM res_partner p
+              JOIN res_partner a ON a.id = p.commercial_partner_id
+             WHERE p.id = ANY(%s)
+               AND a.account_manager_id IS DISTINCT FROM %s
+             ORDER BY a.id
+        """, (list(partner_ids), to_manager.id))
+        return [row[0] for row in self.env.cr.fetchall()]
+
+    @api.model
+    def _get_tier_violation_ids(self, account_ids, to_manager):
+        """Accounts that require a higher tier than ``to_manager`` has."""
+        if not account_ids:
+            return []
+        self.env.cr.execute("""
+            SELECT p.id
+              FROM res_partner p
+              JOIN account_manager_tier r ON r.id = p.required_tier_id
+             WHERE p.id = ANY(%s) AND r.level > %s
+             ORDER BY p.display_name, p.id
+        """, (list(account_ids), to_manager.sudo().tier_id.level))
+        return [row[0] for row in self.env.cr.fetchall()]
+
+    @api.model
+    def _get_capacity_status(self, to_manager, incoming):
+        """(accounts held now, after the move, capacity, strict?) of
+        ``to_manager`` receiving ``incoming`` more accounts."""
+        manager = to_manager.sudo()
+        # Counted here rather than read from account_count, whose compute
+        # also walks the team of every manager in the prefetch set.
+        current = self.env['res.partner'].sudo().search_count(
+            [('account_manager_id', '=', manager.id)] + ACCOUNT_DOMAIN)
+        strict = bool(manager.tier_id.strict_capacity
+                      or manager.company_id.account_manager_strict_capacity)
+        return current, current + incoming, manager.capacity, strict
+
+    @api.model
+    def _check_move(self, account_ids, to_manager, date):
+        """Refuse, naming the accounts, what the domain never allows. Runs
+        before anything is written."""
+        Partner = self.env['res.partner'].sudo()
+        manager = to_manager.sudo()
+        if not manager:
+            raise UserError(_("Choose the manager who takes over the accounts."))
+        if not manager.active:
+            raise UserError(_(
+                "%s is archived and cannot take over accounts. Choose an "
+                "active manager.") % manager.name)
+        if date > fields.Datetime.now():
+            raise UserError(_(
+                "The effective date %s is in the future. A reassignment takes "
+                "effect when it runs: choose a date up to now.") % date)
+        wrong = Partner.browse(self._get_tier_violation_ids(account_ids, manager))
+        if wrong:
+            raise UserError(_(
+                "%s is a %s, below the tier these accounts require:\n%s\n"
+                "Choose a manager of a higher tier, or leave these accounts "
+                "out.") % (manager.name, manager.tier_id.name, '\n'.join(
+                    '- %s (%s)' % (p.display_name, p.required_tier_id.name)
+                    for p in wrong[:20]) + (
+                    _('\n… and %d more') % (len(wrong) - 20) if len(wrong) > 20 else '')))
+        current, after, capacity, strict = self._get_capacity_status(
+            manager, len(account_ids))
+        if strict and capacity and after > capacity:
+            raise UserError(_(
+                "%s can hold %d accounts and holds %d: taking over %d more "
+                "would exceed the capacity, which is strict for their tier or "
+                "company. Move fewer accounts or choose another manager.") % (
+                manager.name, capacity, current, len(account_ids)))
+        Partner.browse(account_ids)._check_assignment_date(date)
+
+    @api.model
+    def _prepare_reassignment_vals(self, account_ids, to_manager, reason, origin,
+                                   date, move_activities, swap_followers, notify,
+                                   from_manager, state):
+        if not from_manager and account_ids:
+            self.env.cr.execute("""
+                SELECT DISTINCT account_manager_id FROM res_partner WHERE id = ANY(%s)
+            """, (account_ids,))
+            previous = [row[0] for row in self.env.cr.fetchall()]
+            if len(previous) == 1 and previous[0]:
+                from_manager = self.env['account.manager'].browse(previous[0])
+        return {
+            'from_manager_id': from_manager.id if from_manager else False,
+            'to_manager_id': to_manager.id,
+            'reason': reason,
+            'origin': origin,
+            'date': date,
+            'queued_count': len(account_ids),
+            'move_activities': move_activities,
+            'swap_followers': swap_followers,
+            'notify': notify,
+            'state': state,
+            'user_id': self.env.uid,
+            'company_id': to_manager.sudo().company_id.id,
+        }
+
+    def _get_queued_account_ids(self):
+        self.ensure_one()
+        return json.loads(self.queued_account_ids or '[]')
+
+    def _get_batch_size(self):
+        return int(self.env['ir.config_parameter'].sudo().get_param(
+            'account_manager.reassign_batch_size', DEFAULT_BATCH_SIZE)) or DEFAULT_BATCH_SIZE
+
+    def _lock(self, states):
+        """Take the row lock that keeps the scheduled action and "Run now"
+        from processing the same reassignment at once; True if it was free
+        and is still in one of ``states``."""
+        self.ensure_one()
+        try:
+            with self.env.cr.savepoint():
+                self.env.cr.execute("""
+                    SELECT state FROM account_manager_reassignment
+                     WHERE id = %s FOR UPDATE NOWAIT
+                """, (self.id,), log_exceptions=False)
+                state = self.env.cr.fetchone()[0]
+        except psycopg2.OperationalError:
+            return False
+        self.invalidate_cache()
+        return state in states
+
+    def _run_queued(self, commit, batch_size=None):
+        """Carry out a queued reassignment. With ``commit``, each batch is
+        committed and a crash or failure resumes from ``done_count``;
+        without, it all happens in the caller's transaction and a failure
+        leaves nothing half done."""
+        self.ensure_one()
+        cr = self.env.cr
+        try:
+            if commit:
+                self._run_batches(commit, batch_size)
+            else:
+                with cr.savepoint():
+                    self._run_batches(commit, batch_size)
+        except Exception as error:
+            if commit:
+                cr.rollback()
+            _logger.exception("Reassignment %s failed", self.name)
+            self.env.cache.invalidate()
+            self.write({'state': 'failed', 'error_message': tools.ustr(error)})
+            if commit:
+                cr.commit()
+        return True
+
+    def _run_batches(self, commit, batch_size):
+        cr = self.env.cr
+        account_ids = self._get_queued_account_ids()
+        # A run that stopped half way (crash, or failure after committed
+        # batches) resumes after the last batch it committed.
+        start = self.done_count
+        self.write({'state': 'running', 'error_message': False})
+        remaining = self._get_account_ids_to_move(account_ids[start:], self.to_manager_id)
+        self._check_move(remaining, self.to_manager_id, self.date)
+        if commit:
+            cr.commit()
+        batch_size = batch_size or self._get_batch_size()
+        for index in range(start, len(account_ids), batch_size):
+            batch = account_ids[index:index + batch_size]
+            self._process(self._get_account_ids_to_move(batch, self.to_manager_id),
+                          batch_size=batch_size)
+            self.write({'done_count': index + len(batch)})
+            if commit:
+                cr.commit()
+        self._finish()
+        if commit:
+            cr.commit()
+
+    def _process(self, account_ids, batch_size=None):
+        """Move ``account_ids`` to this reassignment's manager, batch by batch,
+        adding to its counts."""
+        self.ensure_one()
+        batch_size = batch_size or self._get_batch_size()
+        totals = {'account_count': 0, 'contact_count': 0, 'activity_count': 0}
+        for index in range(0, len(account_ids), batch_size):
+            counts = self._process_batch(account_ids[index:index + batch_size])
+            for key in totals:
+                totals[key] += counts[key]
+        # The statements above went around the ORM: drop what it remembers.
+        self.env.cache.invalidate()
+        self.env['ir.rule'].clear_caches()
+        self.write({key: self[key] + value for key, value in totals.items()})
+
+    def _process_batch(self, account_ids):
+        """The set-based heart of a reassignment: one statement per effect for
+        the whole batch. Returns the counts of what moved."""
+        self.ensure_one()
+        if not account_ids:
+            return {'account_count': 0, 'contact_count': 0, 'activity_count': 0}
+        cr = self.env.cr
+        manager = self.to_manager_id.sudo()
+        user = self.user_id
+        now = fields.Datetime.now()
+        new_user_id = manager.user_id.id
+        new_partner_id = manager.user_id.partner_id.id
+
+        cr.execute("""
+            SELECT id, account_manager_id FROM res_partner WHERE id = ANY(%s)
+        """, (account_ids,))
+        previous = dict(cr.fetchall())
+
+        activity_count = 0
+        if self.move_activities:
+            # Open activities of the previous manager on the account and its
+            # contacts go to the new manager's user.
+            cr.execute("""
+                UPDATE mail_activity a
+                   SET user_id = %s, write_uid = %s, write_date = %s
+                  FROM res_partner p
+                 WHERE a.res_model = 'res.partner' AND a.res_id = p.id
+                   AND p.commercial_partner_id = ANY(%s)
+                   AND a.user_id = p.account_manager_user_id
+                   AND a.user_id != %s
+            """, (new_user_id, user.id, now, account_ids, new_user_id))
+            activity_count = cr.rowcount
+        if self.swap_followers:
+            self._swap_followers(account_ids, new_partner_id)
+
+        cr.execute("""
+            UPDATE res_partner
+               SET account_manager_id = %s, account_manager_user_id = %s,
+                   account_manager_tier_id = %s, write_uid = %s, write_date = %s
+             WHERE commercial_partner_id = ANY(%s)
+        """, (manager.id, new_user_id, manager.tier_id.id, user.id, now, account_ids))
+        contact_count = cr.rowcount - len(account_ids)
+
+        cr.execute("""
+            UPDATE account_manager_assignment
+               SET date_end = %s, write_uid = %s, write_date = %s
+             WHERE partner_id = ANY(%s) AND role = 'primary' AND date_end IS NULL
+        """, (self.date, user.id, now, account_ids))
+        self._insert_assignment_lines(account_ids)
+        self._post_account_messages(account_ids, previous)
+        return {'account_count': len(account_ids), 'contact_count': contact_count,
+                'activity_count': activity_count}
+
+    def _insert_assignment_lines(self, account_ids):
+        """One INSERT … SELECT over the ids: the lines differ only by account."""
+        manager = self.to_manager_id.sudo()
+        Partner = self.env['res.partner'].sudo(self.user_id.id).with_context(
+            account_manager_origin=self.origin,
+            account_manager_reason=self.reason,
+            account_manager_reassignment_id=self.id)
+        vals = Partner._prepare_assignment_common_vals(manager, self.date)
+        Partner._insert_assignment_lines(account_ids, vals)
+
+    def _swap_followers(self, account_ids, new_partner_id):
+        """The previous manager stops following the account, the new one
+        follows it with the default subtypes, as ``message_subscribe`` would."""
+        cr = self.env.cr
+        cr.execute("""
+            DELETE FROM mail_followers f
+             USING res_partner p, res_users u
+             WHERE f.res_model = 'res.partner' AND f.res_id = p.id
+               AND p.id = ANY(%s)
+               AND u.id = p.account_manager_user_id
+               AND f.partner_id = u.partner_id AND f.partner_id != %s
+        """, (account_ids, new_partner_id))
+        cr.execute("""
+            INSERT INTO mail_followers (res_model, res_id, partner_id)
+            SELECT 'res.partner', a.id, %s
+              FROM unnest(%s) AS a(id)
+             WHERE NOT EXISTS (
+                   SELECT 1 FROM mail_followers f
+                    WHERE f.res_model = 'res.partner' AND f.res_id = a.id
+                      AND f.partner_id = %s)
+            RETURNING id
+        """, (new_partner_id, account_ids, new_partner_id))
+        follower_ids = [row[0] for row in cr.fetchall()]
+        subtypes = self.env['mail.message.subtype'].sudo().default_subtypes('res.partner')[0]
+        if follower_ids and subtypes:
+            cr.execute("""
+                INSERT INTO mail_followers_mail_message_subtype_rel
+                       (mail_followers_id, mail_message_subtype_id)
+                SELECT f.id, s.id FROM unnest(%s) AS f(id), unnest(%s) AS s(id)
+            """, (follower_ids, subtypes.ids))
+
+    def _post_account_messages(self, account_ids, previous):
+        """One note per account, written like the ORM's own tracking message
+        (reason and reassignment in the body, old → new manager as a tracking
+        value) but with two INSERTs for the whole batch."""
+        cr = self.env.cr
+        manager = self.to_manager_id.sudo()
+        author = self.user_id.partner_id
+        now = fields.Datetime.now()
+        body = self._get_account_message_body()
+        email_from = tools.formataddr((author.name, author.email)) if author.email else None
+        stamp = '%.15f.%s' % (time.time(), random.randint(0, 1 << 30))
+        cr.execute("""
+            INSERT INTO mail_message
+                   (model, res_id, record_name, message_type, subtype_id, body,
+                    author_id, email_from, date, message_id, no_auto_thread,
+                    create_uid, create_date, write_uid, write_date)
+            SELECT 'res.partner', p.id, p.display_name, 'notification', %s, %s,
+                   %s, %s, %s, '<' || %s || '-openerp-' || p.id || '-res.partner@' || %s || '>',
+                   false, %s, %s, %s, %s
+              FROM res_partner p
+             WHERE p.id = ANY(%s)
+            RETURNING id, res_id
+        """, (self.env.ref('mail.mt_note').id, body, author.id, email_from, now,
+              stamp, socket.gethostname(), self.user_id.id, now, self.user_id.id,
+              now, account_ids))
+        messages = cr.fetchall()
+        old_ids = sorted({manager_id for manager_id in previous.values() if manager_id})
+        names = dict(self.env['account.manager'].sudo().browse(old_ids).name_get())
+        label = self.env['res.partner'].sudo(self.user_id.id).fields_get(
+            ['account_manager_id'])['account_manager_id']['string']
+        cr.execute("""
+            INSERT INTO mail_tracking_value
+                   (field, field_desc, field_type, old_value_integer, old_value_char,
+                    new_value_integer, new_value_char, mail_message_id,
+                    create_uid, create_date, write_uid, write_date)
+            SELECT 'account_manager_id', %s, 'many2one', t.old_id, t.old_name, %s, %s,
+                   t.message_id, %s, %s, %s, %s
+              FROM unnest(%s, %s, %s) AS t(message_id, old_id, old_name)
+        """, (label, manager.id, manager.name_get()[0][1],
+              self.user_id.id, now, self.user_id.id, now,
+              [message_id for message_id, _res_id in messages],
+              [previous.get(res_id) or 0 for _message_id, res_id in messages],
+              [names.get(previous.get(res_id), '') for _message_id, res_id in messages]))
+
+    def _get_account_message_body(self):
+        link = '<a href="#" data-oe-model="%s" data-oe-id="%d">%s</a>' % (
+            self._name, self.id, tools.html_escape(self.name))
+        return '<p>%s</p><p>%s</p>' % (
+            _('Handed over by %s (%s), effective %s.') % (
+                tools.html_escape(self.user_id.name), link,
+                tools.html_escape(self._format_date())),
+            tools.html_escape(_('Reason: %s') % (self.reason or '')))
+
+    def _finish(self):
+        self.ensure_one()
+        # The ids of a queued run are no longer needed: its history lines
+        # say which accounts moved.
+        self.write({'state': 'done', 'date_done': fields.Datetime.now(),
+                    'queued_account_ids': False})
+        if self.notify:
+            self._notify_managers()
+
+    def _notify_managers(self):
+        """One message on the reassignment, sent to the previous and the new
+        managers: they learn what changed hands, why, and where to look."""
+        previous = self._get_previous_managers().sudo()
+        managers = previous | self.to_manager_id.sudo()
+        body = _(
+            '<p>%d account(s) handed over from %s to %s, effective %s.</p>'
+            '<p>Reason: %s</p>') % (
+            self.account_count,
+            tools.html_escape(', '.join(previous.mapped('name')) or _('nobody')),
+            tools.html_escape(self.to_manager_id.sudo().name),
+            tools.html_escape(self._format_date()),
+            tools.html_escape(self.reason or ''))
+        self.sudo().message_post(
+            body=body, subject=_('Accounts reassigned: %s') % self.name,
+            message_type='comment', subtype='mail.mt_comment',
+            author_id=self.user_id.partner_id.id,
+            partner_ids=managers.mapped('user_id.partner_id').ids)
+
+    def _get_previous_managers(self):
+        """Managers whose primary line this reassignment closed: for each line
+        it opened, the line the same account had just before."""
+        self.env.cr.execute("""
+            SELECT DISTINCT (
+                   SELECT old.manager_id FROM account_manager_assignment old
+                    WHERE old.partner_id = new.partner_id AND old.role = 'primary'
+                      AND old.id < new.id
+                    ORDER BY old.id DESC LIMIT 1)
+              FROM account_manager_assignment new
+             WHERE new.reassignment_id = %s
+        """, (self.id,))
+        return self.env['account.manager'].browse(
+            [row[0] for row in self.env.cr.fetchall() if row[0]])
+
+    def _format_date(self):
+        """The effective date in the acting user's time zone, for messages."""
+        stamp = fields.Datetime.context_timestamp(
+            self.sudo(self.user_id.id), fields.Datetime.from_string(self.date))
+        return stamp.strftime('%Y-%m-%d %H:%M')
+
+
+def _to_string(date):
+    """Effective dates arrive as strings (11.0's ORM) or datetimes (callers'
+    code); the history wants the server format. Empty means now."""
+    if not date:
+        return fields.Datetime.now()
+    if isinstance(date, datetime):
+        return fields.Datetime.to_string(date)
+    return date

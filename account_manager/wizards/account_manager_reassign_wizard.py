@@ -1,8 +1,320 @@
-from odoo import fields, models
+from odoo import SUPERUSER_ID, _, api, fields, models
+from odoo.exceptions import AccessError, UserError
+
+from ..models.account_manager_reassignment import DEFAULT_ASYNC_THRESHOLD
+from ..models.res_partner import ACCOUNT_DOMAIN
+
+SOURCES = [
+    ('selection', 'Selected Accounts'),
+    ('manager', 'Accounts of a Manager'),
+    ('territory', 'Accounts of a Territory'),
+]
 
 
 class AccountManagerReassignWizard(models.TransientModel):
+    """Hand a set of accounts over to another manager, after a preview.
+
+    The accounts are the selection (Action menu of partners), all accounts of
+    a manager (from the manager form) or of a territory and its
+    sub-territories (from the territory form); on the last two, the manager
+    and the territory also narrow each other down."""
     _name = 'account.manager.reassign.wizard'
     _description = 'Reassign Accounts'
 
-    reason = fields.Text()
+    source = fields.Selection(SOURCES, default='selection', readonly=True)
+    partner_ids = fields.Many2many(
+        'res.partner', 'account_manager_reassign_wizard_partner_rel',
+        'wizard_id', 'partner_id', string='Accounts', domain=ACCOUNT_DOMAIN)
+    from_manager_id = fields.Many2one(
+        'account.manager', string='From Manager',
+        help="Move the accounts this manager holds (in the territory, if one "
+             "is given).")
+    territory_id = fields.Many2one(
+        'account.territory', string='Territory',
+        help="Move the accounts of this territory and its sub-territories "
+             "(those of the manager, if one is given).")
+    to_manager_id = fields.Many2one(
+        'account.manager', string='New Manager', domain=[('active', '=', True)])
+    reason = fields.Text(
+        required=True,
+        help="Why the accounts change hands: kept in each account's history, "
+             "its chatter and the reassignment log.")
+    date_effective = fields.Datetime(
+        string='Effective Date', required=True, default=fields.Datetime.now,
+        help="When the new manager takes over; the history lines start then. "
+             "Up to now: a reassignment cannot be scheduled.")
+    move_activities = fields.Boolean(
+        default=True,
+        help="Open activities of the previous managers on these accounts and "
+             "their contacts go to the new manager.")
+    swap_followers = fields.Boolean(
+        default=True,
+        help="The previous managers stop following the accounts; the new "
+             "manager follows them.")
+    notify = fields.Boolean(
+        string='Notify Managers', default=True,
+        help="Send the previous and the new managers a message about the "
+             "handover.")
+
+    # Preview
+    account_count = fields.Integer(compute='_compute_preview', string='Accounts to Move')
+    contact_count = fields.Integer(compute='_compute_preview', string='Contacts')
+    activity_count = fields.Integer(
+        compute='_compute_preview', string='Open Activities',
+        help="Open activities of the previous managers on these accounts: "
+             "they move to the new manager if asked.")
+    skipped_ids = fields.Many2many(
+        'res.partner', compute='_compute_preview', string='Already Theirs')
+    skipped_count = fields.Integer(compute='_compute_preview', string='Skipped')
+    tier_violation_ids = fields.Many2many(
+        'res.partner', compute='_compute_preview', string='Tier Too Low For')
+    tier_violation_count = fields.Integer(compute='_compute_preview')
+    target_account_count = fields.Integer(
+        compute='_compute_preview', string='Accounts Held Now')
+    target_account_count_after = fields.Integer(
+        compute='_compute_preview', string='Accounts Held After')
+    target_capacity = fields.Integer(compute='_compute_preview', string='Capacity')
+    target_load_before = fields.Float(compute='_compute_preview', string='Load Now (%)')
+    target_load_after = fields.Float(compute='_compute_preview', string='Load After (%)')
+    over_capacity = fields.Boolean(compute='_compute_preview')
+    strict_capacity = fields.Boolean(compute='_compute_preview')
+    run_in_background = fields.Boolean(
+        compute='_compute_preview',
+        help="Many accounts: the move is queued and carried out by a "
+             "scheduled action, with its progress on the reassignment.")
+
+    @api.depends('partner_ids', 'from_manager_id', 'territory_id', 'to_manager_id')
+    def _compute_preview(self):
+        Reassignment = self.env['account.manager.reassignment']
+        Partner = self.env['res.partner']
+        cr = self.env.cr
+        threshold = self._get_async_threshold()
+        for wizard in self:
+            accounts = wizard._get_accounts()
+            to_manager = wizard.to_manager_id
+            ids = accounts.ids
+            moving = Reassignment._get_account_ids_to_move(ids, to_manager) \
+                if to_manager else ids
+            skipped = accounts - Partner.browse(moving)
+            contact_count = activity_count = 0
+            if moving:
+                cr.execute("""
+                    SELECT count(*) FROM res_partner
+                     WHERE commercial_partner_id = ANY(%s) AND id != commercial_partner_id
+                """, (moving,))
+                contact_count = cr.fetchone()[0]
+                cr.execute("""
+                    SELECT count(*) FROM mail_activity a
+                      JOIN res_partner p ON p.id = a.res_id
+                     WHERE a.res_model = 'res.partner'
+                       AND p.commercial_partner_id = ANY(%s)
+                       AND a.user_id = p.account_manager_user_id
+                """, (moving,))
+                activity_count = cr.fetchone()[0]
+            wizard.account_count = len(moving)
+            wizard.contact_count = contact_count
+            wizard.activity_count = activity_count
+            wizard.skipped_ids = skipped
+            wizard.skipped_count = len(skipped)
+            wizard.run_in_background = len(moving) > threshold
+            wizard.update({
+                'tier_violation_ids': Partner, 'tier_violation_count': 0,
+                'target_account_count': 0, 'target_account_count_after': 0,
+                'target_capacity': 0, 'target_load_before': 0.0,
+                'target_load_after': 0.0, 'over_capacity': False,
+                'strict_capacity': False})
+            if not to_manager:
+                continue
+            violations = Reassignment._get_tier_violation_ids(moving, to_manager)
+            wizard.tier_violation_ids = Partner.browse(violations)
+            wizard.tier_violation_count = len(violations)
+            current, after, capacity, strict = Reassignment._get_capacity_status(
+                to_manager, len(moving))
+            wizard.target_account_count = current
+            wizard.target_account_count_after = after
+            wizard.target_capacity = capacity
+            wizard.target_load_before = 100.0 * current / capacity if capacity else 0.0
+            wizard.target_load_after = 100.0 * after / capacity if capacity else 0.0
+            wizard.over_capacity = bool(capacity) and after > capacity
+            wizard.strict_capacity = strict
+
+    @api.model
+    def default_get(self, fields_list):
+        res = super(AccountManagerReassignWizard, self).default_get(fields_list)
+        ctx = self.env.context
+        model, active_ids = ctx.get('active_model'), ctx.get('active_ids') or []
+        if not active_ids and ctx.get('active_id'):
+            active_ids = [ctx['active_id']]
+        if model == 'res.partner':
+            self._check_in_reach('res.partner', active_ids)
+            res['source'] = 'selection'
+            res['partner_ids'] = [(6, 0, self._commercial_ids(active_ids))]
+        elif model in ('account.manager', 'account.territory'):
+            if len(active_ids) != 1:
+                raise UserError(_(
+                    "Reassign the accounts of one manager or territory at a time."))
+            self._check_in_reach(model, active_ids)
+            if model == 'account.manager':
+                res.update(source='manager', from_manager_id=active_ids[0])
+            else:
+                res.update(source='territory', territory_id=active_ids[0])
+        return res
+
+    @api.multi
+    def action_reassign(self):
+        """Check everything, then move the accounts now (or queue them when
+        they are many) and open the reassignment that records it."""
+        self.ensure_one()
+        Reassignment = self.env['account.manager.reassignment']
+        accounts, to_manager = self._check_reassign()
+        args = dict(
+            partners=accounts, to_manager=to_manager, reason=self.reason.strip(),
+            origin='reassign', date=self.date_effective,
+            move_activities=self.move_activities, swap_followers=self.swap_followers,
+            notify=self.notify, from_manager=self.from_manager_id or None)
+        if len(self._get_moving_ids(accounts)) > self._get_async_threshold():
+            reassignment = Reassignment._queue(**args)
+        else:
+            reassignment = Reassignment._execute(**args)
+        action = self.env.ref(
+            'account_manager.account_manager_reassignment_action').read()[0]
+        action.update(res_id=reassignment.id, view_mode='form', views=[(False, 'form')])
+        return action
+
+    def _check_reassign(self):
+        """Refuse, with what is wrong and which records, anything the user
+        may not or the domain does not allow. Returns (accounts, target)."""
+        if not (self.reason or '').strip():
+            raise UserError(_("Give the reason for the handover: it is kept in "
+                              "each account's history."))
+        to_manager = self.to_manager_id
+        if not to_manager:
+            raise UserError(_("Choose the manager who takes over the accounts."))
+        if not to_manager.sudo().active:
+            raise UserError(_(
+                "%s is archived and cannot take over accounts. Choose an "
+                "active manager.") % to_manager.sudo().name)
+        accounts = self._get_accounts()
+        if not accounts:
+            raise UserError(self._get_empty_message())
+        self._check_in_reach('res.partner', accounts.ids)
+        self._check_rights(accounts, to_manager)
+        moving = self._get_moving_ids(accounts)
+        if not moving:
+            raise UserError(_(
+                "Nothing to move: the %d account(s) are already managed by %s.") % (
+                len(accounts), to_manager.sudo().name))
+        # Tier, capacity and dates: the machinery's own checks, run before
+        # anything is written.
+        self.env['account.manager.reassignment']._check_move(
+            moving, to_manager, self.date_effective)
+        return accounts, to_manager
+
+    def _get_empty_message(self):
+        if self.source == 'manager' and self.from_manager_id:
+            return _("%s holds no accounts%s: there is nothing to reassign.") % (
+                self.from_manager_id.sudo().name,
+                _(' in %s') % self.territory_id.sudo().complete_name
+                if self.territory_id else '')
+        if self.source == 'territory' and self.territory_id:
+            return _("%s and its sub-territories hold no accounts%s: there is "
+                     "nothing to reassign.") % (
+                self.territory_id.sudo().complete_name,
+                _(' of %s') % self.from_manager_id.sudo().name
+                if self.from_manager_id else '')
+        return _("Select the accounts to reassign.")
+
+    def _get_accounts(self):
+        """The accounts the wizard is about, read as superuser: whether the
+        user may reach them all is checked separately, so that none is
+        silently left out."""
+        self.ensure_one()
+        Partner = self.env['res.partner'].sudo().with_context(active_test=False)
+        # Read the selection as superuser: reading a many2many as the user
+        # drops the records their rules hide, which must refuse instead.
+        selected = self.sudo().partner_ids
+        if self.source == 'selection' or selected:
+            return self.env['res.partner'].browse(self._commercial_ids(selected.ids))
+        domain = []
+        if self.from_manager_id:
+            domain.append(('account_manager_id', '=', self.from_manager_id.id))
+        if self.territory_id:
+            domain.append(('territory_id', 'child_of', self.territory_id.id))
+        if not domain:
+            return self.env['res.partner']
+        return self.env['res.partner'].browse(
+            Partner.search(domain + ACCOUNT_DOMAIN, order='id').ids)
+
+    def _get_moving_ids(self, accounts):
+        return self.env['account.manager.reassignment']._get_account_ids_to_move(
+            accounts.ids, self.to_manager_id)
+
+    @api.model
+    def _commercial_ids(self, partner_ids):
+        """The accounts of the given partners (a contact stands for its
+        account), in id order."""
+        if not partner_ids:
+            return []
+        self.env.cr.execute("""
+            SELECT DISTINCT commercial_partner_id FROM res_partner
+             WHERE id = ANY(%s) ORDER BY commercial_partner_id
+        """, (list(partner_ids),))
+        return [row[0] for row in self.env.cr.fetchall()]
+
+    @api.model
+    def _check_in_reach(self, model, ids):
+        """Every requested record must be visible to the user: a rule that
+        silently hides some would make the wizard "succeed" on fewer."""
+        ids = list(set(ids))
+        if not ids:
+            return
+        visible = self.env[model].with_context(active_test=False).search(
+            [('id', 'in', ids)])
+        hidden = sorted(set(ids) - set(visible.ids))
+        if hidden:
+            raise AccessError(_(
+                "%d of the records to reassign are outside your access (%s, "
+                "ids %s). Reassign only records you can see, or ask your "
+                "manager.") % (
+                len(hidden), self.env[model]._description,
+                ', '.join(str(i) for i in hidden[:20])
+                + (' …' if len(hidden) > 20 else '')))
+
+    def _check_rights(self, accounts, to_manager):
+        """Who may move what.
+
+        - All Accounts (and administrators): anything.
+        - Team Accounts (a team lead): accounts held by their team (the
+          managers below them, themselves included) or held by nobody, to a
+          manager of their team.
+        - Own Accounts only, or none of the addon's groups: nothing; a
+          handover is their team lead's call."""
+        user = self.env.user
+        if self.env.uid == SUPERUSER_ID or user.has_group('account_manager.group_all_accounts'):
+            return
+        if not user.has_group('account_manager.group_team_accounts'):
+            raise AccessError(_(
+                "Only team leads and account administrators can reassign "
+                "accounts. Ask your team lead to hand these accounts over."))
+        Manager = self.env['account.manager'].sudo().with_context(active_test=False)
+        mine = Manager.search([('user_id', '=', self.env.uid)])
+        team = Manager.search([('id', 'child_of', mine.ids)]) if mine else Manager
+        outside = self.env['res.partner'].sudo().with_context(active_test=False).search([
+            ('id', 'in', accounts.ids), ('account_manager_id', '!=', False),
+            ('account_manager_id', 'not in', team.ids)], order='display_name')
+        if outside:
+            raise AccessError(_(
+                "You can reassign only the accounts of your team. These are "
+                "held by managers outside it:\n%s") % '\n'.join(
+                '- %s (%s)' % (p.display_name, p.account_manager_id.name)
+                for p in outside[:20]) + (
+                _('\n… and %d more') % (len(outside) - 20) if len(outside) > 20 else ''))
+        if to_manager not in team:
+            raise AccessError(_(
+                "You can hand accounts only to a manager of your team; %s is "
+                "not in it.") % to_manager.sudo().name)
+
+    @api.model
+    def _get_async_threshold(self):
+        return int(self.env['ir.config_parameter'].sudo().get_param(
+            'account_manager.reassign_async_threshold', DEFAULT_ASYNC_THRESHOLD))
