@@ -92,3 +92,40 @@ class Measure(object):
         self.seconds = time.perf_counter() - self._t0
         self.queries = self.cr.sql_log_count - self._q0
         return False
+
+
+class QueryProfile(object):
+    """Time every query sent on a cursor during a block, grouped by the
+    statement's text (parameters aside): where a measured call spends its
+    time in the database.  ``top(n)`` lists (seconds, calls, statement)."""
+
+    def __init__(self, cr):
+        self.cr = cr
+        self.stats = {}
+
+    def __enter__(self):
+        real = self.cr.execute
+        stats = self.stats
+
+        def execute(query, params=None, log_exceptions=None):
+            t0 = time.perf_counter()
+            try:
+                return real(query, params, log_exceptions)
+            finally:
+                key = ' '.join(str(query).split())[:160]
+                entry = stats.setdefault(key, [0.0, 0])
+                entry[0] += time.perf_counter() - t0
+                entry[1] += 1
+        self.cr.execute = execute
+        return self
+
+    def __exit__(self, *exc):
+        del self.cr.execute
+        return False
+
+    def top(self, n=10):
+        rows = sorted(((v[0], v[1], k) for k, v in self.stats.items()), reverse=True)
+        return rows[:n]
+
+    def total(self):
+        return sum(v[0] for v in self.stats.values())

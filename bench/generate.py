@@ -61,6 +61,7 @@ SHARE_NO_COUNTRY = 0.01
 SHARE_REQUIRED = (('key', 0.12), ('national', 0.03), ('global', 0.005))
 SHARE_GROUP_MEMBER = 0.02     # account_parent_id set
 SHARE_PREVIOUS_LINE = 0.25    # a closed history line before the open one
+SHARE_ACTIVITY = 0.10         # an open activity of the manager on the account
 # Escalations: state shares, and the share of open ones past their deadline.
 ESCALATION_STATES = (('open', 0.30), ('acknowledged', 0.10),
                      ('resolved', 0.50), ('cancelled', 0.10))
@@ -287,6 +288,7 @@ class Generator(object):
         self.step('territory rules', self.make_territory_rules)
         self.step('accounts and contacts', self.make_accounts)
         self.step('assignment history', self.make_history)
+        self.step('followers and activities', self.make_followers)
         self.step('escalations', self.make_escalations)
         self.step('parent_left/right', self.compute_parent_store)
         self.step('caches', self.finish)
@@ -645,6 +647,46 @@ class Generator(object):
             'id', 'partner_id', 'manager_id', 'role', 'date_start', 'date_end', 'origin',
             'reason', 'user_id', 'company_id',
             'create_uid', 'create_date', 'write_uid', 'write_date'), rows)
+
+    def make_followers(self):
+        """Each managed account followed by its manager (as Odoo subscribes a
+        partner's responsible user), with the default subtypes; an open
+        activity of the manager on a share of the accounts."""
+        cr, rng, env = self.cr, self.rng, self.env
+        subtypes = env['mail.message.subtype'].default_subtypes('res.partner')[0].ids
+        first = next_id(cr, 'mail_followers')
+        followers, rel, activities = [], [], []
+        todo = env.ref('mail.mail_activity_data_todo').id
+        model_id = env['ir.model']._get('res.partner').id
+        activity_first = next_id(cr, 'mail_activity')
+        cr.execute("SELECT id, partner_id FROM res_users WHERE id = ANY(%s)", (self.user_ids,))
+        user_partner = dict(cr.fetchall())
+        for aid, manager, _required in self.accounts:
+            if manager is None:
+                continue
+            fid = first + len(followers)
+            followers.append((fid, 'res.partner', aid, user_partner[self.user_ids[manager]]))
+            rel.extend((fid, subtype) for subtype in subtypes)
+            if rng.random() < SHARE_ACTIVITY:
+                due = (self.now + datetime.timedelta(days=rng.randrange(-10, 30))).date()
+                activities.append((activity_first + len(activities), model_id, 'res.partner',
+                                   aid, None, todo, 'Follow up', due,
+                                   self.user_ids[manager], 1, self.now, 1, self.now))
+        copy_rows(cr, 'mail_followers', ('id', 'res_model', 'res_id', 'partner_id'), followers)
+        copy_rows(cr, 'mail_followers_mail_message_subtype_rel',
+                  ('mail_followers_id', 'mail_message_subtype_id'), rel)
+        copy_rows(cr, 'mail_activity', (
+            'id', 'res_model_id', 'res_model', 'res_id', 'res_name', 'activity_type_id',
+            'summary', 'date_deadline', 'user_id',
+            'create_uid', 'create_date', 'write_uid', 'write_date'), activities)
+        # res_name and the partners' activity_date_deadline, as the ORM stores them.
+        cr.execute("""UPDATE mail_activity a SET res_name = p.display_name
+                      FROM res_partner p WHERE a.res_model = 'res.partner' AND p.id = a.res_id
+                      AND a.res_name IS NULL""")
+        cr.execute("""UPDATE res_partner p SET activity_date_deadline = a.deadline
+                      FROM (SELECT res_id, min(date_deadline) AS deadline FROM mail_activity
+                            WHERE res_model = 'res.partner' GROUP BY res_id) a
+                      WHERE p.id = a.res_id""")
 
     def make_escalations(self):
         cr, rng, env = self.cr, self.rng, self.env
