@@ -15,6 +15,7 @@
         "data/account_manager_tier_data.xml",
         "data/account_manager_data.xml",
         "data/account_manager_cron.xml",
+        "data/account_escalation_data.xml",
         "views/account_manager_menus.xml",
         "views/account_manager_tier_views.xml",
         "views/account_manager_views.xml",

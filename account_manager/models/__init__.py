@@ -6,6 +6,7 @@ from . import account_manager_assignment
 from . import account_manager_reassignment
 from . import account_escalation
 from . import res_partner
+from . import res_partner_territory
 from . import res_company
 from . import res_config_settings
 from . import res_users

@@ -17,9 +17,11 @@ class AccountManagerAssignment(models.Model):
     _order = 'date_start desc, id desc'
     _rec_name = 'partner_id'
 
+    # auto_join: the access rules test the account's manager and territory
+    # through a join instead of materialising partner ids on every search.
     partner_id = fields.Many2one(
         'res.partner', string='Account', required=True, index=True,
-        ondelete='cascade')
+        ondelete='cascade', auto_join=True)
     manager_id = fields.Many2one(
         'account.manager', string='Manager', required=True, index=True,
         ondelete='restrict')

@@ -43,6 +43,13 @@ class AccountTerritory(models.Model):
         'res.partner', 'territory_id', string='Accounts',
         domain=ACCOUNT_DOMAIN)
     account_count = fields.Integer(compute='_compute_account_count')
+    rule_ids = fields.One2many(
+        'account.territory.rule', 'territory_id', string='Assignment Rules',
+        help="Accounts inside this territory's geography that match at least "
+             "one rule fall into it. Without rules, the geography alone decides.")
+    assignment_warning = fields.Char(
+        compute='_compute_assignment_warning',
+        help="Why accounts matched to this territory would not get a manager from it.")
     active = fields.Boolean(default=True, track_visibility='onchange')
     company_id = fields.Many2one(
         'res.company', index=True,
@@ -68,6 +75,17 @@ class AccountTerritory(models.Model):
             territory.account_count = Partner.search_count(
                 [('territory_id', 'child_of', territory.id)] + ACCOUNT_DOMAIN
             ) if territory.id else 0
+
+    @api.depends('manager_id', 'manager_id.active', 'rule_ids', 'country_ids',
+                 'state_ids', 'zip_from', 'zip_to')
+    def _compute_assignment_warning(self):
+        for territory in self:
+            warning = False
+            if territory._is_assignable() and not territory.manager_id.active:
+                warning = _(
+                    "This territory has no active responsible manager: accounts "
+                    "it matches get the territory but keep their manager.")
+            territory.assignment_warning = warning
 
     @api.constrains('parent_id', 'territory_type')
     def _check_parent(self):
@@ -104,6 +122,27 @@ class AccountTerritory(models.Model):
                 "The zip range is inverted (from is after to) on: %s") % ', '.join(
                 '%s (%s – %s)' % (t.complete_name, t.zip_from, t.zip_to) for t in wrong))
 
+    @api.constrains('country_ids', 'state_ids', 'zip_from', 'zip_to')
+    def _check_geography(self):
+        """The geography is itself a matching criterion: states outside the
+        countries would make the territory match nothing, and narrowing it
+        must keep its rules reachable."""
+        errors = []
+        for territory in self:
+            stray = territory.state_ids.filtered(
+                lambda s: territory.country_ids and s.country_id not in territory.country_ids)
+            if stray:
+                errors.append(_(
+                    "%s: the states %s are not in the territory's countries (%s), "
+                    "so no account could ever match them. Add their country or "
+                    "remove them.") % (
+                    territory.complete_name, ', '.join(stray.mapped('name')),
+                    ', '.join(territory.country_ids.mapped('name'))))
+            for rule in territory.rule_ids:
+                errors += rule._criteria_errors()
+        if errors:
+            raise ValidationError('\n'.join(errors))
+
     def _type_label(self):
         return dict(TERRITORY_TYPES)[self.territory_type]
 
@@ -121,9 +160,67 @@ class AccountTerritory(models.Model):
         return res
 
     @api.multi
+    def action_view_rules(self):
+        self.ensure_one()
+        return {
+            'type': 'ir.actions.act_window',
+            'name': _('Assignment Rules'),
+            'res_model': 'account.territory.rule',
+            'view_mode': 'tree,form',
+            'domain': [('territory_id', '=', self.id)],
+            'context': {'default_territory_id': self.id},
+        }
+
+    @api.multi
     def action_view_accounts(self):
         self.ensure_one()
         action = self.env.ref('account_manager.res_partner_account_action').read()[0]
         action['domain'] = [('territory_id', 'child_of', self.id)] + ACCOUNT_DOMAIN
         action['context'] = {'default_territory_id': self.id, 'default_is_company': True}
         return action
+
+    def _is_assignable(self):
+        """Whether automatic assignment can put accounts in this territory:
+        it needs rules or a geography (an empty territory matches nothing)."""
+        self.ensure_one()
+        return bool(self.rule_ids or self.country_ids or self.state_ids
+                    or self.zip_from or self.zip_to)
+
+    def _get_assignment_manager(self, required_tier=None):
+        """The manager an account matched to this territory should have.
+
+        The territory's responsible manager, unless the account requires a
+        higher tier: then the nearest manager up that manager's reporting
+        line who reaches it (the people who oversee the territory's manager
+        know the territory), and failing that the nearest manager of an
+        enclosing territory who does. Empty when the territory has no active
+        manager (nothing is guessed: callers report it) or nobody reaches
+        the tier."""
+        self.ensure_one()
+        Manager = self.env['account.manager']
+        manager = self.manager_id
+        if not manager.active:
+            return Manager
+        level = required_tier.level if required_tier else 0
+        candidate = manager
+        while candidate and (not candidate.active or candidate.tier_id.level < level):
+            candidate = candidate.parent_id
+        if candidate:
+            return candidate
+        for territory in self._get_ancestors():
+            candidate = territory.manager_id
+            if candidate.active and candidate.tier_id.level >= level:
+                return candidate
+        return Manager
+
+    def _get_ancestors(self):
+        """Enclosing territories, nearest first. A walk up ``parent_id``
+        (four levels at most) rather than a ``parent_left`` range, which is
+        not maintained while the registry loads."""
+        self.ensure_one()
+        ancestors = self.browse()
+        parent = self.parent_id
+        while parent and parent not in ancestors:
+            ancestors |= parent
+            parent = parent.parent_id
+        return ancestors.filtered('active')

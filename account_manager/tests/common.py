@@ -116,7 +116,9 @@ class AccountManagerCase(SavepointCase):
     def _create_user(cls, login, group):
         return cls.env['res.users'].create({
             'name': login.capitalize(),
-            'login': login,
+            # Prefixed: the demo data (loaded where Odoo runs tests) has
+            # users named like ours.
+            'login': 'test_%s' % login,
             'email': '%s@example.com' % login,
             'groups_id': [(6, 0, group.ids)],
         })

@@ -1,8 +1,266 @@
-from odoo import fields, models
+from collections import defaultdict
+
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError, UserError
+
+from ..models.account_manager_reassignment import DEFAULT_ASYNC_THRESHOLD
+from ..models.res_partner import ACCOUNT_DOMAIN
 
 
 class AccountTerritoryRealignWizard(models.TransientModel):
+    """Re-run territory matching over many accounts after the territories or
+    their rules changed: preview first, then apply through the reassignment
+    machinery so that a realignment leaves the same trail as a handover."""
     _name = 'account.territory.realign.wizard'
     _description = 'Realign Territories'
 
-    dry_run = fields.Boolean(default=True)
+    scope = fields.Selection([
+        ('selected', 'Selected accounts'),
+        ('all', 'All accounts'),
+    ], required=True, default=lambda self: self._default_scope())
+    partner_ids = fields.Many2many(
+        'res.partner', 'account_territory_realign_partner_rel', 'wizard_id',
+        'partner_id', string='Accounts', domain=ACCOUNT_DOMAIN,
+        default=lambda self: self._default_partner_ids())
+    reason = fields.Text(
+        required=True, default=lambda self: _('Territory realignment'),
+        help="Recorded on every reassignment and history line.")
+    move_activities = fields.Boolean(
+        default=True,
+        help="Open activities of the previous managers on the moved accounts "
+             "and their contacts go to the new managers.")
+    swap_followers = fields.Boolean(
+        default=True,
+        help="The previous managers stop following the moved accounts; the "
+             "new managers follow them.")
+    notify = fields.Boolean(
+        string='Notify Managers', default=True,
+        help="Send the previous and the new managers a message about each "
+             "handover.")
+    state = fields.Selection([
+        ('draft', 'Choose'),
+        ('preview', 'Preview'),
+        ('done', 'Done'),
+    ], default='draft', required=True)
+    account_count = fields.Integer(string='Accounts Considered', readonly=True)
+    manager_move_count = fields.Integer(string='Change Manager', readonly=True)
+    territory_move_count = fields.Integer(string='Change Territory', readonly=True)
+    unchanged_count = fields.Integer(string='Already Aligned', readonly=True)
+    locked_count = fields.Integer(string='Locked (Skipped)', readonly=True)
+    unmatched_count = fields.Integer(string='No Territory Matches', readonly=True)
+    no_manager_count = fields.Integer(string='Territory Gives No Manager', readonly=True)
+    line_ids = fields.One2many(
+        'account.territory.realign.wizard.line', 'wizard_id', readonly=True)
+    manager_line_ids = fields.One2many(
+        'account.territory.realign.wizard.line', 'wizard_id',
+        domain=[('kind', '=', 'manager')], string='Manager Moves', readonly=True)
+    territory_line_ids = fields.One2many(
+        'account.territory.realign.wizard.line', 'wizard_id',
+        domain=[('kind', '=', 'territory')], string='Territory Moves', readonly=True)
+    no_manager_line_ids = fields.One2many(
+        'account.territory.realign.wizard.line', 'wizard_id',
+        domain=[('kind', '=', 'no_manager')], string='Territories Giving No Manager',
+        readonly=True)
+    locked_partner_ids = fields.Many2many(
+        'res.partner', 'account_territory_realign_locked_rel', 'wizard_id',
+        'partner_id', string='Locked Accounts', readonly=True)
+    unmatched_partner_ids = fields.Many2many(
+        'res.partner', 'account_territory_realign_unmatched_rel', 'wizard_id',
+        'partner_id', string='Unmatched Accounts', readonly=True)
+    reassignment_ids = fields.Many2many(
+        'account.manager.reassignment', 'account_territory_realign_reassignment_rel',
+        'wizard_id', 'reassignment_id', string='Reassignments', readonly=True)
+
+    @api.model
+    def _default_scope(self):
+        if self.env.context.get('active_model') == 'res.partner' \
+                and self.env.context.get('active_ids'):
+            return 'selected'
+        return 'all'
+
+    @api.model
+    def _default_partner_ids(self):
+        ctx = self.env.context
+        if ctx.get('active_model') != 'res.partner' or not ctx.get('active_ids'):
+            return []
+        # Contacts stand for their account: realignment moves accounts.
+        return self.env['res.partner'].browse(
+            ctx['active_ids']).mapped('commercial_partner_id').ids
+
+    @api.multi
+    def action_preview(self):
+        """The dry run: compute everything, write nothing but the wizard."""
+        self.ensure_one()
+        self._check_realign_rights()
+        plan = self._get_accounts()._plan_territory_assignment()
+        self._write_preview(plan)
+        self.state = 'preview'
+        return self._reopen()
+
+    @api.multi
+    def action_back(self):
+        self.ensure_one()
+        self.state = 'draft'
+        return self._reopen()
+
+    @api.multi
+    def action_apply(self):
+        """Recompute (accounts may have changed since the preview) and apply."""
+        self.ensure_one()
+        self._check_realign_rights()
+        plan = self._get_accounts()._plan_territory_assignment()
+        self._write_preview(plan)
+        reassignments = self._apply_plan(plan)
+        self.write({'state': 'done', 'reassignment_ids': [(6, 0, reassignments.ids)]})
+        return self._reopen()
+
+    @api.multi
+    def action_view_reassignments(self):
+        self.ensure_one()
+        action = self.env.ref('account_manager.account_manager_reassignment_action').read()[0]
+        action['domain'] = [('id', 'in', self.reassignment_ids.ids)]
+        return action
+
+    def _check_realign_rights(self):
+        if not self.env.user.has_group('account_manager.group_account_admin'):
+            raise AccessError(_(
+                "Only account management administrators can realign territories."))
+
+    def _get_accounts(self):
+        Partner = self.env['res.partner']
+        if self.scope == 'all':
+            return Partner.search(ACCOUNT_DOMAIN)
+        accounts = self.partner_ids.mapped('commercial_partner_id')
+        if not accounts:
+            raise UserError(_(
+                "Select the accounts to realign, or choose to realign all accounts."))
+        return accounts
+
+    def _write_preview(self, plan):
+        manager_moves, territory_moves = self.env['res.partner']._territory_plan_summary(plan)
+        lines = [(5, 0, 0)]
+        lines += self._prepare_manager_lines(manager_moves)
+        lines += [(0, 0, {'kind': 'territory', 'from_territory_id': old, 'to_territory_id': new,
+                          'account_count': count})
+                  for (old, new), count in sorted(territory_moves.items(),
+                                                  key=lambda item: -item[1])]
+        lines += [(0, 0, {'kind': 'no_manager', 'to_territory_id': territory_id,
+                          'account_count': len(partner_ids),
+                          'note': self._no_manager_note(territory_id)})
+                  for territory_id, partner_ids in sorted(plan['no_manager'].items())]
+        self.write({
+            'account_count': len(plan['accounts']),
+            'manager_move_count': sum(manager_moves.values()),
+            'territory_move_count': sum(territory_moves.values()),
+            'unchanged_count': (len(plan['accounts']) - len(plan['targets'])
+                                - len(plan['locked']) - len(plan['unmatched'])),
+            'locked_count': len(plan['locked']),
+            'unmatched_count': len(plan['unmatched']),
+            'no_manager_count': sum(len(ids) for ids in plan['no_manager'].values()),
+            'locked_partner_ids': [(6, 0, plan['locked'])],
+            'unmatched_partner_ids': [(6, 0, plan['unmatched'])],
+            'line_ids': lines,
+        })
+
+    def _prepare_manager_lines(self, manager_moves):
+        """One line per (from, to) pair, with the capacity each receiving
+        manager would reach once every move is done."""
+        Manager = self.env['account.manager']
+        balance = defaultdict(int)
+        for (old, new), count in manager_moves.items():
+            balance[new] += count
+            if old:
+                balance[old] -= count
+        lines = []
+        for (old, new), count in sorted(manager_moves.items(), key=lambda item: -item[1]):
+            manager = Manager.browse(new)
+            after = manager.account_count + balance[new]
+            note = False
+            if manager.capacity and after > manager.capacity:
+                note = _("%s would hold %d accounts for a capacity of %d%s") % (
+                    manager.name, after, manager.capacity,
+                    _(" (refused: strict capacity)") if manager.tier_id.strict_capacity else '')
+            lines.append((0, 0, {
+                'kind': 'manager', 'from_manager_id': old, 'to_manager_id': new,
+                'account_count': count, 'note': note}))
+        return lines
+
+    def _no_manager_note(self, territory_id):
+        territory = self.env['account.territory'].browse(territory_id)
+        if not territory.manager_id.active:
+            return _("No active responsible manager: these accounts keep their "
+                     "manager. Give the territory a manager and realign again.")
+        return _("Nobody from %s up reaches the tier these accounts require: "
+                 "they keep their manager.") % territory.manager_id.name
+
+    def _apply_plan(self, plan):
+        """Territories move with one UPDATE (accounts and their contacts);
+        managers move through the reassignment machinery, one reassignment
+        per receiving manager, exactly as the reassign wizard does."""
+        Partner = self.env['res.partner']
+        targets = plan['targets']
+        if not targets:
+            return self.env['account.manager.reassignment']
+        self.env.cr.execute("""
+            SELECT id, territory_id, account_manager_id FROM res_partner
+            WHERE id = ANY(%s)
+        """, [list(targets)])
+        current = {r[0]: (r[1], r[2]) for r in self.env.cr.fetchall()}
+        territory_moves = [(pid, tid) for pid, (tid, _mid) in targets.items()
+                           if tid != current[pid][0]]
+        if territory_moves:
+            Partner._move_territories(territory_moves)
+        by_manager = defaultdict(list)
+        for pid, (_tid, mid) in targets.items():
+            if mid and mid != current[pid][1]:
+                by_manager[mid].append(pid)
+        Reassignment = self.env['account.manager.reassignment']
+        Manager = self.env['account.manager']
+        threshold = self._get_async_threshold()
+        reassignments = Reassignment
+        for manager_id in sorted(by_manager):
+            partner_ids = sorted(by_manager[manager_id])
+            # Each handover behaves as if the reassign wizard had made it:
+            # done now, or queued for the scheduled action when it is large.
+            run = Reassignment._queue if len(partner_ids) > threshold else Reassignment._execute
+            reassignments |= run(
+                partners=Partner.browse(partner_ids), to_manager=Manager.browse(manager_id),
+                reason=self.reason.strip(), origin='territory',
+                move_activities=self.move_activities, swap_followers=self.swap_followers,
+                notify=self.notify)
+        return reassignments
+
+    @api.model
+    def _get_async_threshold(self):
+        return int(self.env['ir.config_parameter'].sudo().get_param(
+            'account_manager.reassign_async_threshold', DEFAULT_ASYNC_THRESHOLD))
+
+    def _reopen(self):
+        return {
+            'type': 'ir.actions.act_window',
+            'res_model': self._name,
+            'res_id': self.id,
+            'view_mode': 'form',
+            'target': 'new',
+            'context': self.env.context,
+        }
+
+
+class AccountTerritoryRealignWizardLine(models.TransientModel):
+    _name = 'account.territory.realign.wizard.line'
+    _description = 'Realignment Preview Line'
+    _order = 'kind, account_count desc, id'
+
+    wizard_id = fields.Many2one(
+        'account.territory.realign.wizard', required=True, ondelete='cascade')
+    kind = fields.Selection([
+        ('manager', 'Manager Move'),
+        ('territory', 'Territory Move'),
+        ('no_manager', 'No Manager'),
+    ], required=True)
+    from_manager_id = fields.Many2one('account.manager', string='From Manager')
+    to_manager_id = fields.Many2one('account.manager', string='To Manager')
+    from_territory_id = fields.Many2one('account.territory', string='From Territory')
+    to_territory_id = fields.Many2one('account.territory', string='To Territory')
+    account_count = fields.Integer(string='Accounts')
+    note = fields.Char()
