@@ -306,11 +306,11 @@ class AccountEscalation(models.Model):
             batch = self.browse(ids[start:start + batch_size])
             hops += batch._auto_escalate(now)
             if autocommit:
-                self.env.cr.commit()
+                self.env.cr.commit()  # pylint: disable=invalid-commit
             self.env.cache.invalidate()
         self._notify_targets(hops, _("deadline passed"), self.env.user.partner_id)
         if autocommit:
-            self.env.cr.commit()
+            self.env.cr.commit()  # pylint: disable=invalid-commit
         return True
 
     @api.model
@@ -403,9 +403,12 @@ class AccountEscalation(models.Model):
     def _reschedule_deadline(self):
         for escalation in self:
             deadline = escalation._compute_deadline(escalation.date_escalated)
-            super(AccountEscalation, escalation).write({'deadline': deadline})
+            # Past the guard in write(): the deadline follows the severity.
+            super(AccountEscalation, escalation).write(  # pylint: disable=super-method-mismatch
+                {'deadline': deadline})
             escalation._escalation_activities().sudo().write(
                 {'date_deadline': escalation._activity_date(deadline)})
+        return True
 
     @api.multi
     def _escalate(self, targets, now=None, reason=None, author=None, notify=True):
@@ -665,7 +668,7 @@ class AccountEscalation(models.Model):
             if reason:
                 intro = '%s (%s)' % (intro, html_escape(reason))
             self.env['mail.thread'].message_post(
-                body='<p>%s:</p><ul>%s</ul>' % (intro, ''.join(lines)),
+                body=_('<p>%s:</p><ul>%s</ul>') % (intro, ''.join(lines)),
                 subject=subject, author_id=author.id, partner_ids=[partner_id],
                 subtype='mail.mt_comment', message_type='comment')
 

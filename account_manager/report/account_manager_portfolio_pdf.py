@@ -49,10 +49,11 @@ class ReportAccountManagerPortfolio(models.AbstractModel):
                 'accounts': own_accounts,
                 'contacts': {a.id: by_account.get(a.id, Partner) for a in own_accounts},
                 'escalations': escalations.filtered(
-                    lambda e: e.partner_id.id in account_ids
-                    or e.manager_id == manager),
+                    lambda e, account_ids=account_ids, manager=manager:
+                    e.partner_id.id in account_ids or e.manager_id == manager),
                 'team': team.filtered(
-                    lambda m: manager.parent_left < m.parent_left < manager.parent_right),
+                    lambda m, manager=manager:
+                    manager.parent_left < m.parent_left < manager.parent_right),
             }
         return result
 

@@ -100,8 +100,7 @@ class TestAccess(AccountManagerCase):
                 yield
                 raise _RollBack()
         except _RollBack:
-            pass
-        self.env.clear()
+            self.env.clear()
 
     def as_user(self, user, records):
         """``records`` seen by ``user``, with a prefetch of their own: a
