@@ -156,11 +156,7 @@ class AccountEscalation(models.Model):
         if vals.get('name', '/') == '/':
             vals['name'] = self.env['ir.sequence'].next_by_code(
                 'account.escalation') or '/'
-        escalation = super(AccountEscalation, self).create(vals)
-        # Holders and raisers see the account of an open escalation: the
-        # record rules read escalations, so their cache goes stale.
-        self.env['ir.rule'].clear_caches()
-        return escalation
+        return super(AccountEscalation, self).create(vals)
 
     @api.multi
     def write(self, vals):
@@ -173,8 +169,6 @@ class AccountEscalation(models.Model):
                 ', '.join(self.mapped('name')),
                 ', '.join(self._fields[f].string for f in sorted(protected))))
         res = super(AccountEscalation, self).write(vals)
-        if {'manager_id', 'state', 'raised_by_id', 'partner_id'} & set(vals):
-            self.env['ir.rule'].clear_caches()
         if 'severity' in vals and 'deadline' not in vals:
             # A change of severity changes the response time the holder has,
             # counted from when they received the escalation.

@@ -29,10 +29,6 @@ class ResUsers(models.Model):
           responsible for, and their sub-territories).
         - ``partner_ids``: partners the user always sees (their own, their
           companies').
-        - ``escalation_partner_ids``: accounts with an escalation still open
-          that the user raised, holds, or that somebody below them holds: a
-          key account manager who receives an escalation on an account of
-          their report must be able to read that account to act on it.
         """
         self.ensure_one()
         user = self.sudo(self.id)
@@ -42,7 +38,6 @@ class ResUsers(models.Model):
             'team_manager_ids': [],
             'territory_ids': [],
             'partner_ids': [],
-            'escalation_partner_ids': [],
         }
         if not user.has_group('account_manager.group_own_accounts') \
                 or user.has_group('account_manager.group_all_accounts'):
@@ -51,14 +46,10 @@ class ResUsers(models.Model):
         reach['partner_ids'] = (self.sudo().partner_id
                                 | self.sudo().company_ids.mapped('partner_id')).ids
         stand_in = self._account_manager_stand_in()
-        team = stand_in.search([('id', 'child_of', stand_in.ids)]) if stand_in else stand_in
-        reach['team_manager_ids'] = team.ids
-        escalations = self.env['account.escalation'].sudo().search([
-            ('state', 'in', ('open', 'acknowledged')),
-            '|', ('raised_by_id', '=', self.id), ('manager_id', 'in', team.ids)])
-        reach['escalation_partner_ids'] = escalations.mapped('partner_id.commercial_partner_id').ids
         if not stand_in:
             return reach
+        team = stand_in.search([('id', 'child_of', stand_in.ids)])
+        reach['team_manager_ids'] = team.ids
         if user.has_group('account_manager.group_team_accounts'):
             Territory = self.env['account.territory'].sudo().with_context(active_test=False)
             responsible = Territory.search([('manager_id', 'in', stand_in.ids)])

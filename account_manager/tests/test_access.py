@@ -460,19 +460,6 @@ class TestAccess(AccountManagerCase):
         self.acc_adele_1.account_manager_id = self.kenji
         self.assertSees(self.u_kenji, self.esc_adele)
 
-    def test_holder_reads_the_escalated_account(self):
-        """A key account manager (Own Accounts) who receives an escalation
-        on his report's account can read that account while it is open."""
-        account = self.acc_adele_2
-        self.assertBlind(self.u_karim, account)
-        escalation = self.Escalation.create({
-            'partner_id': account.id, 'subject': 'Damaged delivery',
-            'manager_id': self.karim.id, 'raised_by_id': self.u_adele.id})
-        self.assertSees(self.u_karim, account)
-        self.assertEqual(account.sudo(self.u_karim).name, account.name)
-        escalation.write({'state': 'cancelled'})
-        self.assertBlind(self.u_karim, account)
-
     # ------------------------------------------------------------------
     # history: account.manager.assignment, account.manager.reassignment
     # ------------------------------------------------------------------
