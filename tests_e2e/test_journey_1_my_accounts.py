@@ -74,4 +74,11 @@ def test_key_account_manager_reads_my_accounts(journey, admin_rpc, rpc_as):
         web.settle()
         allowed = rpc_as("karim").call("res.partner", "search_count", ACCOUNT_DOMAIN)
         assert web.pager_total() == allowed, (web.pager_total(), allowed)
+        everyone = admin_rpc.call("res.partner", "search_count", ACCOUNT_DOMAIN)
+        assert allowed < everyone, "Karim sees all %d accounts" % everyone
+        niklas = admin_rpc.ref("account_manager.manager_niklas_demo")
+        german = admin_rpc.search_read(
+            "res.partner", ACCOUNT_DOMAIN + [("account_manager_id", "=", niklas)], ["name"], limit=1)
+        web.search_for("Name", german[0]["name"])
+        assert web.list_rows().count() == 0, "Karim sees %s, an account of Niklas Weber" % german[0]["name"]
         journey.shot("accounts-in-reach")
