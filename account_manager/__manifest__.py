@@ -28,9 +28,13 @@
         "wizards/account_manager_reassign_wizard_views.xml",
         "wizards/account_escalation_wizard_views.xml",
         "wizards/account_territory_realign_wizard_views.xml",
+        "views/account_manager_dashboard_views.xml",
         "report/account_manager_portfolio_report_views.xml",
+        "report/account_manager_workload_report_views.xml",
         "report/account_escalation_report_views.xml",
+        "report/account_manager_report_export_views.xml",
         "report/account_manager_portfolio_templates.xml",
+        "report/account_manager_kpi_data.xml",
     ],
     "demo": [
         "demo/account_manager_demo.xml",
