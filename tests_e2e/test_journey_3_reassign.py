@@ -45,12 +45,14 @@ def test_national_manager_reassigns_accounts(journey, admin_rpc):
     with journey.step("she picks Karim Benali, gives the reason and reads the preview"):
         web.fill_many2one("to_manager_id", "Karim Benali", scope=wizard)
         web.fill_field("reason", REASON, scope=wizard)
-        web.page.wait_for_function(
-            """n => { const f = document.querySelector('.modal .o_field_widget[name="target_account_count_after"]');
-                      return f && f.innerText.trim() === String(n); }""",
-            arg=karim_before + len(names))
-        assert web.field_text("account_count", scope=wizard) == str(len(names))
-        assert web.field_text("target_account_count", scope=wizard) == str(karim_before)
+        web.settle()  # the preview is recomputed by an onchange
+        preview = {name: web.field_text(name, scope=wizard) for name in (
+            "account_count", "target_account_count", "target_account_count_after")}
+        assert preview == {
+            "account_count": str(len(names)),
+            "target_account_count": str(karim_before),
+            "target_account_count_after": str(karim_before + len(names)),
+        }, "the preview shows %s" % preview
         journey.shot("reassign-preview")
 
     with journey.step("she confirms: the reassignment opens, done, from Kenji to Karim"):

@@ -1,6 +1,7 @@
 """Journey 4: a new territory routes new accounts to its manager.
 
-The administrator creates an area under France (Organisation > Territories):
+The administrator checks who has room (Organisation > Managers), then
+creates an area under France (Organisation > Territories):
 Gironde, zip codes 33000-33999, with Arthur Petit as its manager. A new
 customer created with an address in Bordeaux lands in that territory, with
 Arthur Petit as its account manager, and its history says so.
@@ -15,9 +16,19 @@ def test_admin_builds_a_territory_and_new_accounts_follow(journey, admin_rpc):
     france = admin_rpc.ref("account_manager.territory_france_demo")
     france_name = admin_rpc.call("account.territory", "read", [france], ["complete_name"])[0]["complete_name"]
 
-    with journey.step("admin logs in and opens Organisation > Territories"):
+    arthur = admin_rpc.ref("account_manager.manager_arthur_demo")
+    arthur_load = admin_rpc.call("account.manager", "read", [arthur], ["account_count", "capacity"])[0]
+
+    with journey.step("admin logs in; Organisation > Managers shows Arthur Petit has room"):
         web = journey.as_user("admin")
         web.open_app(ROOT_MENU)
+        web.open_menu("account_manager.account_manager_menu", "kanban")
+        card = web.kanban_card("Arthur Petit")
+        card.wait_for()
+        assert "%(account_count)d accounts / %(capacity)d" % arthur_load in card.inner_text()
+        journey.shot("managers-kanban")
+
+    with journey.step("Organisation > Territories lists the tree"):
         web.open_menu("account_manager.account_territory_menu", "list")
         assert france_name in web.list_column("Complete Name")
 

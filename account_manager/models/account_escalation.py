@@ -426,9 +426,17 @@ class AccountEscalation(models.Model):
         Manager = self.env['account.manager']
         severity_labels = dict(self._fields['severity']._description_selection(self.env))
 
+        # Read the related records in one query per model: many2one values
+        # only join the prefetch as they are accessed.
+        self.mapped('partner_id.display_name')
+        self.mapped('manager_id.name')
+        self.mapped('origin_manager_id.name')
+        target_records = Manager.browse(list({t.id for t in targets.values()}))
+        target_records.mapped('user_id.partner_id')
+        target_by_id = {target.id: target for target in target_records}
         hops = []
         for escalation in self:
-            target = Manager.browse(targets[escalation.id].id)
+            target = target_by_id[targets[escalation.id].id]
             previous = escalation.manager_id
             hops.append({
                 'id': escalation.id,

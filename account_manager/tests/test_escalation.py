@@ -329,8 +329,8 @@ class TestEscalationTransitions(EscalationCase):
         self.assertTrue(self.escalation.date_resolved)
         self.assertAlmostEqual(self.escalation.resolution_hours, 5.0, places=1)
         self.assertFalse(self.holder_activities(self.escalation))
-        resolved = self.escalation.message_ids.filtered(
-            lambda m: m.subtype_id == self.env.ref('account_manager.mt_account_escalation_resolved'))
+        subtype = self.env.ref('account_manager.mt_account_escalation_resolved')
+        resolved = self.escalation.message_ids.filtered(lambda m: m.subtype_id == subtype)
         self.assertIn('Credit note issued', resolved.body)
         self.assertEqual(self.acc_adele_1.open_escalation_count, 0)
 
@@ -434,9 +434,10 @@ class TestEscalationRights(EscalationCase):
                 self.escalate_further(self.escalation, user)
             with self.assertRefused(AccessError, msg):
                 self.escalation.sudo(user).action_escalate_further()
-            with self.assertRefused(AccessError, '(?s)cannot acknowledge.*%s' % self.escalation.name):
+            name = self.escalation.name
+            with self.assertRefused(AccessError, '(?s)cannot acknowledge.*%s' % name):
                 self.escalation.sudo(user).action_acknowledge()
-            with self.assertRefused(AccessError, '(?s)cannot resolve.*%s' % self.escalation.name):
+            with self.assertRefused(AccessError, '(?s)cannot resolve.*%s' % name):
                 self.escalation.sudo(user).action_resolve()
         self.assertEqual(self.snapshot(self.escalation), before)
 
