@@ -8,6 +8,11 @@ import os
 
 import pytest
 import requests
+from hypothesis import settings
+
+# No example database in the work tree: every run starts fresh.
+settings.register_profile('rpc', database=None)
+settings.load_profile('rpc')
 
 URL = os.environ.get('AM_RPC_URL', 'http://127.0.0.1:8069')
 DB = os.environ.get('AM_RPC_DB', 'account_manager_rpc')
