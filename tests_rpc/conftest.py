@@ -8,6 +8,11 @@ import os
 
 import pytest
 import requests
+from hypothesis import settings
+
+# No example database in the work tree: every run starts fresh.
+settings.register_profile('rpc', database=None)
+settings.load_profile('rpc')
 
 URL = os.environ.get('AM_RPC_URL', 'http://127.0.0.1:8069')
 DB = os.environ.get('AM_RPC_DB', 'account_manager_rpc')
@@ -41,11 +46,11 @@ class RpcError(Exception):
         super(RpcError, self).__init__('%s: %s' % (self.name, self.message))
 
 
-def jsonrpc(service, method, *args):
+def jsonrpc(service, method, *args, timeout=120):
     response = _session.post(URL + '/jsonrpc', json={
         'jsonrpc': '2.0', 'method': 'call', 'id': next(_ids),
         'params': {'service': service, 'method': method, 'args': list(args)},
-    }, timeout=120)
+    }, timeout=timeout)
     response.raise_for_status()
     body = response.json()
     if 'error' in body:
@@ -63,8 +68,10 @@ class Client(object):
         assert self.uid, 'cannot log in as %s' % login
 
     def __call__(self, model, method, *args, **kwargs):
+        # Module (un)installs reload the registry: minutes on a busy machine.
+        timeout = 1800 if method.startswith('button_immediate') else 120
         return jsonrpc('object', 'execute_kw', DB, self.uid, self.password,
-                       model, method, list(args), kwargs)
+                       model, method, list(args), kwargs, timeout=timeout)
 
     def ref(self, xmlid):
         module, name = xmlid.split('.')
