@@ -83,6 +83,10 @@ class AccountTerritoryRealignWizard(models.TransientModel):
         ctx = self.env.context
         if ctx.get('active_model') != 'res.partner' or not ctx.get('active_ids'):
             return []
+        if not self.env.user.has_group('account_manager.group_account_admin'):
+            # Reading the selection as a restricted user would fail on the
+            # record rules before the wizard can say who may realign.
+            return []
         # Contacts stand for their account: realignment moves accounts.
         return self.env['res.partner'].browse(
             ctx['active_ids']).mapped('commercial_partner_id').ids
