@@ -27,7 +27,6 @@ import datetime
 import hashlib
 import io
 import logging
-import math
 import os
 import random
 import sys

@@ -338,15 +338,15 @@ def bench_reassign(h, sizes=(10000, 100000), baseline_budget=600, baseline_timeo
         user_id = target.user_id.id
         Reassignment = env['account.manager.reassignment']
 
-        def run_execute(_state, ids=ids):
+        def run_execute(_state, ids=ids, Reassignment=Reassignment, target=target):
             partners = env['res.partner'].browse(ids)
             Reassignment._execute(partners, target, 'Benchmark: reassign', origin='reassign',
                                   **options)
 
-        def run_orm(_state, ids=ids):
+        def run_orm(_state, ids=ids, user_id=user_id):
             env['res.partner'].browse(ids).write({'user_id': user_id})
 
-        def run_sql(_state, ids=ids):
+        def run_sql(_state, ids=ids, user_id=user_id):
             env.cr.execute('UPDATE res_partner SET user_id = %s WHERE id = ANY(%s)',
                            (user_id, ids))
 

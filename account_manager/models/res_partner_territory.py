@@ -70,21 +70,25 @@ _CRITERIA_SQL = """
 _MATCH_SQL = """
     WITH """ + _CRITERIA_SQL + """,
     account AS ({accounts}),
+    by_country AS (
+        SELECT keyed.*, unnest(keyed.keys) AS key_country FROM keyed
+        WHERE keyed.keys IS NOT NULL
+    ),
+    everywhere AS {materialized} (
+        SELECT * FROM keyed WHERE keyed.keys IS NULL
+    ),
     candidate AS (
         SELECT a.*, k.territory_id, k.territory_company_id, k.type_rank, k.priority,
                k.countries, k.states, k.zip_from, k.zip_to, k.rule_countries,
                k.rule_states, k.rule_zip_from, k.rule_zip_to, k.industries, k.tags
         FROM account a
-        JOIN (SELECT keyed.*, unnest(keyed.keys) AS key_country
-              FROM keyed WHERE keyed.keys IS NOT NULL) k
-          ON k.key_country = a.country_id
+        JOIN by_country k ON k.key_country = a.country_id
         UNION ALL
         SELECT a.*, k.territory_id, k.territory_company_id, k.type_rank, k.priority,
                k.countries, k.states, k.zip_from, k.zip_to, k.rule_countries,
                k.rule_states, k.rule_zip_from, k.rule_zip_to, k.industries, k.tags
         FROM account a
-        CROSS JOIN keyed k
-        WHERE k.keys IS NULL
+        CROSS JOIN everywhere k
     )
     SELECT DISTINCT ON (c.id) c.id, c.territory_id
     FROM candidate c
@@ -117,7 +121,7 @@ _ACCOUNT_COLUMNS = """
 class ResPartner(models.Model):
     """Territory-based assignment: which territory an account falls into,
     and the manager that territory gives it."""
-    _inherit = 'res.partner'
+    _inherit = 'res.partner'  # pylint: disable=consider-merging-classes-inherited
 
     territory_unmatched = fields.Boolean(
         compute='_compute_territory_unmatched',
@@ -135,11 +139,10 @@ class ResPartner(models.Model):
         positive = (operator == '=') == bool(value)
         sql, params = self._territory_match_sql()
         if positive:
-            subselect = 'SELECT p.id FROM res_partner p WHERE %s AND p.id NOT IN (%s)' % (
+            sql = 'SELECT p.id FROM res_partner p WHERE %s AND p.id NOT IN (%s)' % (
                 _ACCOUNT_FILTER, 'SELECT m.id FROM (%s) m' % sql)
-        else:
-            subselect = 'SELECT m.id FROM (%s) m' % sql
-        return [('id', 'inselect', (subselect, params))]
+        ids = [row[0] for row in self._execute_match_sql(sql, params)]
+        return [('id', 'in', ids)]
 
     @api.model
     def create(self, vals):
@@ -192,7 +195,27 @@ class ResPartner(models.Model):
         if account_ids is not None:
             accounts += ' AND p.id = ANY(%s)'
             params.append(list(account_ids))
-        return _MATCH_SQL.replace("{accounts}", accounts), params
+        # The few rows that apply everywhere are tried against every account:
+        # they must be a small materialised set, not a filtered rescan of all
+        # criteria per account (PostgreSQL 12+ would otherwise inline them).
+        materialized = 'MATERIALIZED' if self.env.cr._cnx.server_version >= 120000 else ''
+        sql = _MATCH_SQL.replace('{accounts}', accounts).replace('{materialized}', materialized)
+        return sql, params
+
+    def _execute_match_sql(self, sql, params):
+        """Run a matching query without JIT compilation: the planner's row
+        estimates for the expanded criteria make PostgreSQL compile it,
+        which costs up to seconds for a query that runs in milliseconds."""
+        cr = self.env.cr
+        jit = cr._cnx.server_version >= 110000
+        if jit:
+            cr.execute('SET LOCAL jit = off')
+        try:
+            cr.execute(sql, params)
+            return cr.fetchall()
+        finally:
+            if jit:
+                cr.execute('RESET jit')
 
     @api.multi
     def _match_territories(self):
@@ -201,9 +224,8 @@ class ResPartner(models.Model):
         if not self:
             return {}
         sql, params = self._territory_match_sql(self.ids)
-        self.env.cr.execute(sql, params)
         matches = dict.fromkeys(self.ids, False)
-        matches.update(self.env.cr.fetchall())
+        matches.update(self._execute_match_sql(sql, params))
         return matches
 
     @api.multi

@@ -1,8 +1,12 @@
 from contextlib import contextmanager
 
-from odoo.tests.common import SavepointCase
+from odoo.tests.common import SavepointCase, at_install, post_install
 
 
+# Post-install: Odoo 11 runs at-install tests only on databases with demo
+# data, and the tests must not depend on (nor collide with) demo data.
+@at_install(False)
+@post_install(True)
 class AccountManagerCase(SavepointCase):
     """A small organisation, built once per test class.
 
@@ -71,26 +75,26 @@ class AccountManagerCase(SavepointCase):
         cls.anton = cls._create_manager('anton', cls.tier_am, cls.group_own, cls.katrin)
 
         cls.t_world = cls.Territory.create({
-            'name': 'World', 'code': 'WORLD', 'territory_type': 'global',
+            'name': 'World', 'code': 'T-WORLD', 'territory_type': 'global',
             'manager_id': cls.gloria.id})
         cls.t_europe = cls.Territory.create({
-            'name': 'Europe', 'code': 'EU', 'territory_type': 'region',
+            'name': 'Europe', 'code': 'T-EU', 'territory_type': 'region',
             'parent_id': cls.t_world.id})
         cls.t_france = cls.Territory.create({
-            'name': 'France', 'code': 'FR', 'territory_type': 'country',
+            'name': 'France', 'code': 'T-FR', 'territory_type': 'country',
             'parent_id': cls.t_europe.id, 'manager_id': cls.nadia.id,
             'country_ids': [(6, 0, cls.france.ids)]})
         cls.t_paris = cls.Territory.create({
-            'name': 'Paris', 'code': 'FR-75', 'territory_type': 'area',
+            'name': 'Paris', 'code': 'T-FR-75', 'territory_type': 'area',
             'parent_id': cls.t_france.id, 'manager_id': cls.adele.id,
             'country_ids': [(6, 0, cls.france.ids)],
             'zip_from': '75000', 'zip_to': '75999'})
         cls.t_germany = cls.Territory.create({
-            'name': 'Germany', 'code': 'DE', 'territory_type': 'country',
+            'name': 'Germany', 'code': 'T-DE', 'territory_type': 'country',
             'parent_id': cls.t_europe.id, 'manager_id': cls.niklas.id,
             'country_ids': [(6, 0, cls.germany.ids)]})
         cls.t_bavaria = cls.Territory.create({
-            'name': 'Bavaria', 'code': 'DE-BY', 'territory_type': 'area',
+            'name': 'Bavaria', 'code': 'T-DE-BY', 'territory_type': 'area',
             'parent_id': cls.t_germany.id, 'manager_id': cls.anton.id,
             'country_ids': [(6, 0, cls.germany.ids)]})
 
