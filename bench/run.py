@@ -640,15 +640,50 @@ def bench_auto_escalation(h, sizes=(1000, 10000)):
 # ---------------------------------------------------------------- 5. portfolio pivot
 
 def bench_portfolio(h):
+    """The portfolio pivot's read_group (tier x territory type, lazy=False as
+    the pivot asks for a cell grid) and the graph's (by manager), as an
+    unrestricted user and as team users, against Odoo's own read_group of
+    the Accounts by salesperson for the same user."""
     env = h.env
     model = 'account.manager.portfolio.report'
-    Report = env[model]
-    fields_ = Report._fields
-    tier = next((f for f in ('tier_id', 'manager_tier_id') if f in fields_), None)
-    ttype = next((f for f in ('territory_type',) if f in fields_), None)
-    if not (tier and ttype and 'manager_id' in fields_):
-        raise NotAvailable('the portfolio report fields (tier, territory type, manager)')
-    raise NotAvailable('portfolio benchmark to be wired')
+    if model not in env:
+        raise NotAvailable(model)
+    fields_ = env[model]._fields
+    if not {'tier_id', 'territory_type', 'manager_id', 'account_count'} <= set(fields_):
+        raise NotAvailable('the portfolio report fields (tier_id, territory_type, manager_id)')
+    action = env.ref('account_manager.res_partner_account_action')
+    partner_domain = safe_eval(action.domain or '[]')
+    users = [('unrestricted', env['res.users'].search([('login', '=', 'bench_all')]))]
+    for scope, label, manager in list_users(env):
+        if scope == 'team' and label in ('national account manager', 'global account manager'):
+            users.append((label, manager.user_id))
+    calls = [
+        ('tier x territory type', ['tier_id', 'territory_type']),
+        ('by manager', ['manager_id']),
+    ]
+    for who, user in users:
+        uenv = odoo.api.Environment(env.cr, user.id, {'lang': 'en_US', 'tz': False})
+        Report = uenv[model]
+        Partner = uenv['res.partner']
+
+        def baseline(_state, Partner=Partner):
+            Partner.read_group(partner_domain, ['user_id'], ['user_id'])
+        base = h.measure(baseline, runs=h.fast_repeat, warmup=h.warmup,
+                         label='partners by salesperson as %s' % user.login)
+        for label, groupby in calls:
+            def call(_state, Report=Report, groupby=groupby):
+                Report.read_group([], ['account_count'] + groupby, groupby, lazy=False)
+            m = h.measure(call, runs=h.fast_repeat, warmup=h.warmup,
+                          label='portfolio %s as %s' % (label, user.login))
+            groups = len(Report.read_group([], ['account_count'] + groupby, groupby, lazy=False))
+            h.add(Result('portfolio', 'portfolio read_group %s, %s (%s)' % (
+                label, who, user.login), *m[:3],
+                baseline='partners read_group by salesperson', base=base,
+                target='<= 2.00x', ok=m[0] <= 2 * base[0], note='%d groups' % groups))
+        if who == 'unrestricted':
+            h.profile(lambda _s, Report=Report: Report.read_group(
+                [], ['account_count', 'manager_id'], ['manager_id'], lazy=False),
+                'portfolio by manager as %s' % user.login)
 
 
 BENCHMARKS = [
