@@ -14,7 +14,8 @@
 #           when a test module did not run (Odoo 11 runs at_install tests
 #           only with demo data: the addon's tests must be post_install)
 #   pytest  pytest-odoo runs the addon's tests again, on that database
-#   suites  <dir>/run.sh for each of tests_rpc/ and tests_e2e/ that has one
+#   suites  <dir>/run.sh for each of tests_rpc/ and tests_e2e/ that has one;
+#           the browser journeys only with AM_E2E=1 (see README: not yet in CI)
 # The last line is "N passed, N failed", totalled over the pytest runs.
 #
 # Environment: AM_TEST_DB (default account_manager_test), AM_ADDONS_DIR and
@@ -227,7 +228,9 @@ else
     count_pytest "$AM_RUN_DIR/pytest-odoo.log"
   fi
   if want suites; then
-    for suite_dir in tests_rpc tests_e2e; do
+    suite_dirs=(tests_rpc)
+    [[ ${AM_E2E:-0} == 1 ]] && suite_dirs+=(tests_e2e)
+    for suite_dir in "${suite_dirs[@]}"; do
       if [[ -f $am_root/$suite_dir/run.sh ]]; then
         rm -f "$AM_RUN_DIR/suite-$suite_dir.log"
         run_step "$suite_dir" "$suite_dir/run.sh" step_suite
