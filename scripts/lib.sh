@@ -20,6 +20,10 @@ AM_RUN_DIR="$am_root/.run"          # logs, generated configs, Odoo data dir
 AM_VENV="$am_root/.venv"            # Python 3.7: Odoo 11, pytest-odoo
 AM_LINT_VENV="$am_root/.venv-lint"  # newer Python: ruff, pylint, pylint-odoo
 AM_TOOLS="$am_root/.tools"          # npm prefix: lessc
+# Tools the server needs (lessc, wkhtmltopdf) first on the PATH from the
+# start: test.sh runs each step in a subshell, where an export made while
+# installing them would not reach the later steps.
+export PATH="$AM_TOOLS/bin:$AM_TOOLS/node_modules/.bin:$PATH"
 AM_DB_HOST="${AM_DB_HOST:-127.0.0.1}"
 AM_DB_PORT="${AM_DB_PORT:-5432}"
 AM_DB_USER="${AM_DB_USER:-odoo}"
