@@ -2,6 +2,8 @@ import logging
 from datetime import datetime, timedelta
 from email.utils import formataddr
 
+import pytz
+
 from odoo import SUPERUSER_ID, _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import generate_tracking_message_id, html_escape
@@ -20,6 +22,9 @@ SEVERITIES = [
 SEVERITY_COLORS = {'low': 0, 'normal': 4, 'high': 2, 'critical': 1}
 
 OPEN_STATES = ('open', 'acknowledged')
+
+# Escalations listed by name in one notification; the rest are counted.
+NOTIFY_LIST_LIMIT = 20
 
 
 def _to_datetime(value):
@@ -64,7 +69,8 @@ class AccountEscalation(models.Model):
         ('acknowledged', 'Acknowledged'),
         ('resolved', 'Resolved'),
         ('cancelled', 'Cancelled'),
-    ], default='open', required=True, index=True, track_visibility='onchange')
+    ], default='open', required=True, index=True, track_visibility='onchange',
+        group_expand='_expand_states')
     deadline = fields.Datetime(index=True, track_visibility='onchange')
     date_escalated = fields.Datetime(
         string='Received On', readonly=True, copy=False,
@@ -92,6 +98,12 @@ class AccountEscalation(models.Model):
         compute='_compute_in_my_team', search='_search_in_my_team',
         string="Held by My Team",
         help="Held by the current user or by a manager below them.")
+
+    def _expand_states(self, states, domain, order):
+        """Kanban columns in the life-cycle's order; Open and Acknowledged
+        even when empty, closed states when they have cards."""
+        return [key for key, _label in self._fields['state'].selection
+                if key in OPEN_STATES or key in states]
 
     def _compute_is_overdue(self):
         now = fields.Datetime.now()
@@ -128,6 +140,19 @@ class AccountEscalation(models.Model):
 
     @api.model
     def create(self, vals):
+        if not self._is_escalation_admin():
+            # Escalations start open, with the Escalate wizard as the way to
+            # hand them to someone.
+            protected = [
+                f for f in self._fields_changed_by_actions()
+                if vals.get(f) and f not in ('origin_manager_id', 'raised_by_id')
+                and not (f == 'state' and vals[f] == 'open')]
+            if protected:
+                raise AccessError(_(
+                    "Raise escalations with Escalate… on the account: their "
+                    "holder, state and dates are not set by hand (%s).") % ', '.join(
+                    self._fields[f].string for f in sorted(protected)))
+            vals['raised_by_id'] = self.env.uid
         if vals.get('name', '/') == '/':
             vals['name'] = self.env['ir.sequence'].next_by_code(
                 'account.escalation') or '/'
@@ -261,19 +286,25 @@ class AccountEscalation(models.Model):
         """Escalate one level up every open, unacknowledged escalation whose
         deadline is before ``now``.
 
-        The ids are read once, then handled in chunks browsed on their own:
-        posting messages clears the cache, and a loop over one big recordset
-        would reload all of it after each post. ``autocommit`` (the cron
-        passes it) keeps the work done so far when a later chunk fails."""
+        The ids are read once, then handled in chunks browsed on their own,
+        each at a constant number of queries (see ``_escalate``); a loop
+        over one big recordset would reload all of it whenever the cache is
+        cleared. ``autocommit`` (the cron passes it) keeps the work done so
+        far when a later chunk fails. Each target is notified once at the
+        end, whatever the number of escalations they received."""
         now = fields.Datetime.to_string(_to_datetime(now))
         ids = self.search(self._auto_escalate_domain(now), order='deadline, id').ids
         _logger.info("Auto-escalating %d overdue escalation(s)", len(ids))
+        hops = []
         for start in range(0, len(ids), batch_size):
             batch = self.browse(ids[start:start + batch_size])
-            batch._auto_escalate(now)
+            hops += batch._auto_escalate(now)
             if autocommit:
-                self.env.cr.commit()
+                self.env.cr.commit()  # pylint: disable=invalid-commit
             self.env.cache.invalidate()
+        self._notify_targets(hops, _("deadline passed"), self.env.user.partner_id)
+        if autocommit:
+            self.env.cr.commit()  # pylint: disable=invalid-commit
         return True
 
     @api.model
@@ -293,9 +324,9 @@ class AccountEscalation(models.Model):
                 targets[escalation.id] = target
             else:
                 stuck |= escalation
-        due.filtered(lambda e: e.id in targets)._escalate(
-            targets, now=now, reason=_("deadline passed"))
         stuck._mark_top_reached()
+        return due.filtered(lambda e: e.id in targets)._escalate(
+            targets, now=now, reason=_("deadline passed"), notify=False)
 
     @api.multi
     def _mark_top_reached(self):
@@ -303,13 +334,15 @@ class AccountEscalation(models.Model):
         someone escalates or reopens them."""
         if not self:
             return
-        self.write({'top_reached': True})
-        names = {e.id: e.manager_id.name for e in self}
-        for escalation_id, holder in names.items():
-            self.browse(escalation_id).message_post(body=_(
+        messages = [{
+            'model': self._name, 'res_id': escalation.id, 'record_name': escalation.name,
+            'body': '<p>%s</p>' % (_(
                 "The deadline has passed and nobody is available above %s: "
                 "the escalation stays with them and is no longer escalated "
-                "automatically.") % html_escape(holder or _("(no holder)")))
+                "automatically.") % html_escape(escalation.manager_id.name or _("(no holder)"))),
+        } for escalation in self]
+        self.write({'top_reached': True})
+        self._log_messages(messages, self.env.user.partner_id)
 
     # ------------------------------------------------------------------
     # Escalation mechanics
@@ -320,8 +353,9 @@ class AccountEscalation(models.Model):
         """Who receives an escalation held by (or raised from) ``manager``:
         the nearest manager above who is available, or that manager's backup
         when they are absent or archived. When the backup is unavailable
-        too, the walk continues upwards. Returns an empty recordset at the
-        top.
+        too, or does not rank above ``manager`` (an escalation never goes
+        down or sideways), the walk continues upwards. Returns an empty
+        recordset at the top.
 
         ``self`` is the escalation being escalated, or an empty recordset
         for a new one: overrides may route on severity, account, etc."""
@@ -336,7 +370,8 @@ class AccountEscalation(models.Model):
             if self._is_available_for_escalation(candidate):
                 return Manager.browse(candidate.id)
             backup = candidate.backup_manager_id
-            if backup and backup != start and self._is_available_for_escalation(backup):
+            if backup and backup.tier_id.level > start.tier_id.level \
+                    and self._is_available_for_escalation(backup):
                 return Manager.browse(backup.id)
             candidate = candidate.parent_id
         return Manager
@@ -362,12 +397,15 @@ class AccountEscalation(models.Model):
     def _reschedule_deadline(self):
         for escalation in self:
             deadline = escalation._compute_deadline(escalation.date_escalated)
-            super(AccountEscalation, escalation).write({'deadline': deadline})
+            # Past the guard in write(): the deadline follows the severity.
+            super(AccountEscalation, escalation).write(  # pylint: disable=super-method-mismatch
+                {'deadline': deadline})
             escalation._escalation_activities().sudo().write(
                 {'date_deadline': escalation._activity_date(deadline)})
+        return True
 
     @api.multi
-    def _escalate(self, targets, now=None, reason=None, author=None):
+    def _escalate(self, targets, now=None, reason=None, author=None, notify=True):
         """Hand each escalation of ``self`` to ``targets[escalation.id]``:
         one hop. Moves the holder and restarts the SLA clock, replaces the
         previous holder's Escalation activity by one for the target, makes
@@ -382,15 +420,23 @@ class AccountEscalation(models.Model):
         queries and a logged message 30 (with the notification e-mail
         rendered for each), which made 10,000 hops take hours."""
         if not self:
-            return
+            return []
         now = _to_datetime(now)
         author = author or self.env.user.partner_id
         Manager = self.env['account.manager']
         severity_labels = dict(self._fields['severity']._description_selection(self.env))
 
+        # Read the related records in one query per model: many2one values
+        # only join the prefetch as they are accessed.
+        self.mapped('partner_id.display_name')
+        self.mapped('manager_id.name')
+        self.mapped('origin_manager_id.name')
+        target_records = Manager.browse(list({t.id for t in targets.values()}))
+        target_records.mapped('user_id.partner_id')
+        target_by_id = {target.id: target for target in target_records}
         hops = []
         for escalation in self:
-            target = Manager.browse(targets[escalation.id].id)
+            target = target_by_id[targets[escalation.id].id]
             previous = escalation.manager_id
             hops.append({
                 'id': escalation.id,
@@ -431,12 +477,12 @@ class AccountEscalation(models.Model):
         field_desc = {name: self._fields[name].get_description(self.env)['string']
                       for name in ('manager_id', 'deadline')}
         messages = []
+        escalated_from, escalated_to = _("Escalated from %s to %s"), _("Escalated to %s")
         for hop in hops:
             if hop['from']:
-                text = _("Escalated from %s to %s") % (
-                    html_escape(hop['from']), html_escape(hop['to']))
+                text = escalated_from % (html_escape(hop['from']), html_escape(hop['to']))
             else:
-                text = _("Escalated to %s") % html_escape(hop['to'])
+                text = escalated_to % html_escape(hop['to'])
             details = [hop['severity']] + ([html_escape(reason)] if reason else [])
             messages.append({
                 'model': self._name, 'res_id': hop['id'], 'record_name': hop['name'],
@@ -458,10 +504,11 @@ class AccountEscalation(models.Model):
         by_account = {}
         for hop in hops:
             by_account.setdefault(hop['partner_id'], []).append(hop)
+        account_line = _('<a href="#" data-oe-model="account.escalation" data-oe-id="%d">'
+                         '%s</a> "%s" (%s) escalated to %s')
         for partner_id, account_hops in by_account.items():
             lines = [
-                _('<a href="#" data-oe-model="account.escalation" data-oe-id="%d">'
-                  '%s</a> "%s" (%s) escalated to %s') % (
+                account_line % (
                     hop['id'], html_escape(hop['name']), html_escape(hop['subject']),
                     hop['severity'], html_escape(hop['to']))
                 for hop in account_hops]
@@ -472,7 +519,10 @@ class AccountEscalation(models.Model):
             })
         self._log_messages(messages, author)
         self.env.cache.invalidate()
-        self._notify_targets(hops, reason, author)
+        if notify:
+            self._notify_targets(hops, reason, author)
+        return [{key: hop[key] for key in (
+            'id', 'name', 'partner', 'subject', 'severity', 'to_partner')} for hop in hops]
 
     @api.multi
     def _replace_escalation_activities(self, hops):
@@ -489,9 +539,10 @@ class AccountEscalation(models.Model):
         """, (self._name, tuple(self.ids), activity_type.id))
         model_id = self.env['ir.model']._get(self._name).id
         now = fields.Datetime.now()
+        summary = _("%s: %s")
         rows = [(
             hop['id'], model_id, self._name, hop['name'], activity_type.id,
-            _("%s: %s") % (hop['name'], hop['subject']),
+            summary % (hop['name'], hop['subject']),
             self._activity_date(hop['deadline'], hop['to_user']),
             hop['to_user'].id, self.env.uid, now, self.env.uid, now,
         ) for hop in hops]
@@ -604,7 +655,11 @@ class AccountEscalation(models.Model):
                     base_url, hop['id'], html_escape(hop['name']),
                     html_escape(hop['partner']), html_escape(hop['subject']),
                     hop['severity'])
-                for hop in target_hops]
+                for hop in target_hops[:NOTIFY_LIST_LIMIT]]
+            if len(target_hops) > NOTIFY_LIST_LIMIT:
+                lines.append('<li>%s</li>' % _(
+                    "… and %d more: see Escalations, My Escalations") % (
+                    len(target_hops) - NOTIFY_LIST_LIMIT))
             if len(target_hops) == 1:
                 subject = _("Escalation %s: %s") % (
                     target_hops[0]['name'], target_hops[0]['subject'])
@@ -615,15 +670,16 @@ class AccountEscalation(models.Model):
             if reason:
                 intro = '%s (%s)' % (intro, html_escape(reason))
             self.env['mail.thread'].message_post(
-                body='<p>%s:</p><ul>%s</ul>' % (intro, ''.join(lines)),
+                body=_('<p>%s:</p><ul>%s</ul>') % (intro, ''.join(lines)),
                 subject=subject, author_id=author.id, partner_ids=[partner_id],
                 subtype='mail.mt_comment', message_type='comment')
 
     @api.model
     def _activity_date(self, deadline, user=None):
-        tz = (user and user.tz) or 'UTC'
-        return fields.Date.context_today(
-            self.with_context(tz=tz), timestamp=_to_datetime(deadline))
+        """The deadline's date as seen by ``user`` (activities are dated)."""
+        tz = pytz.timezone((user and user.tz) or 'UTC')
+        local = pytz.utc.localize(_to_datetime(deadline)).astimezone(tz)
+        return fields.Date.to_string(local.date())
 
     @api.multi
     def _escalation_activities(self):
@@ -696,7 +752,7 @@ class AccountEscalation(models.Model):
         Manager = self.env['account.manager'].sudo()
         my_managers = Manager.search([('user_id', '=', user.id)])
         holders = self.sudo().mapped('manager_id')
-        in_my_reach = Manager.search([
+        in_my_reach = Manager.with_context(active_test=False).search([
             ('id', 'in', holders.ids), ('id', 'child_of', my_managers.ids),
         ]) if my_managers else Manager
         wrong = self.browse()

@@ -358,7 +358,7 @@ class AccountManagerReassignment(models.Model):
             self.env.cache.invalidate()
             self.write({'state': 'failed', 'error_message': tools.ustr(error)})
             if commit:
-                cr.commit()
+                cr.commit()  # pylint: disable=invalid-commit
         return True
 
     def _run_batches(self, commit, batch_size):
@@ -371,7 +371,7 @@ class AccountManagerReassignment(models.Model):
         remaining = self._get_account_ids_to_move(account_ids[start:], self.to_manager_id)
         self._check_move(remaining, self.to_manager_id, self.date)
         if commit:
-            cr.commit()
+            cr.commit()  # pylint: disable=invalid-commit
         batch_size = batch_size or self._get_batch_size()
         for index in range(start, len(account_ids), batch_size):
             batch = account_ids[index:index + batch_size]
@@ -379,10 +379,10 @@ class AccountManagerReassignment(models.Model):
                           batch_size=batch_size)
             self.write({'done_count': index + len(batch)})
             if commit:
-                cr.commit()
+                cr.commit()  # pylint: disable=invalid-commit
         self._finish()
         if commit:
-            cr.commit()
+            cr.commit()  # pylint: disable=invalid-commit
 
     def _process(self, account_ids, batch_size=None):
         """Move ``account_ids`` to this reassignment's manager, batch by batch,

@@ -129,8 +129,9 @@ class AccountTerritory(models.Model):
         must keep its rules reachable."""
         errors = []
         for territory in self:
+            countries = territory.country_ids
             stray = territory.state_ids.filtered(
-                lambda s: territory.country_ids and s.country_id not in territory.country_ids)
+                lambda s, countries=countries: countries and s.country_id not in countries)
             if stray:
                 errors.append(_(
                     "%s: the states %s are not in the territory's countries (%s), "

@@ -125,7 +125,7 @@ _ACCOUNT_COLUMNS = """
 class ResPartner(models.Model):
     """Territory-based assignment: which territory an account falls into,
     and the manager that territory gives it."""
-    _inherit = 'res.partner'
+    _inherit = 'res.partner'  # pylint: disable=consider-merging-classes-inherited
 
     territory_unmatched = fields.Boolean(
         compute='_compute_territory_unmatched',

@@ -1,8 +1,12 @@
 from contextlib import contextmanager
 
-from odoo.tests.common import SavepointCase
+from odoo.tests.common import SavepointCase, at_install, post_install
 
 
+# Post-install: Odoo 11 runs at-install tests only on databases with demo
+# data, and the tests must not depend on (nor collide with) demo data.
+@at_install(False)
+@post_install(True)
 class AccountManagerCase(SavepointCase):
     """A small organisation, built once per test class.
 

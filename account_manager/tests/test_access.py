@@ -100,8 +100,7 @@ class TestAccess(AccountManagerCase):
                 yield
                 raise _RollBack()
         except _RollBack:
-            pass
-        self.env.clear()
+            self.env.clear()
 
     def as_user(self, user, records):
         """``records`` seen by ``user``, with a prefetch of their own: a
@@ -218,9 +217,11 @@ class TestAccess(AccountManagerCase):
              | self.u_adele.partner_id | own_company,
              acc(self.acc_karim_1, self.acc_kenji_1, self.acc_nadia_1,
                  self.acc_anton_1, self.acc_katrin_paris)),
+            # karim also reads adele's accounts and acc_katrin_2, through the
+            # escalations he or adele hold (test_escalation_holder_reads_...)
             (self.u_karim,
              acc(self.acc_karim_1, self.acc_karim_2, self.acc_unassigned),
-             acc(self.acc_adele_1, self.acc_kenji_1, self.acc_nadia_1, self.acc_anton_1)),
+             acc(self.acc_arthur_1, self.acc_kenji_1, self.acc_nadia_1, self.acc_anton_1)),
             (self.u_nadia,
              acc(self.acc_nadia_1, self.acc_karim_1, self.acc_adele_1, self.acc_kenji_1,
                  self.acc_arthur_1, self.acc_katrin_paris, self.acc_unassigned),
@@ -260,12 +261,14 @@ class TestAccess(AccountManagerCase):
 
     def test_sibling_branch_invisible(self):
         """A national manager sees nothing of the other national branch,
-        not even through a child_of search on its manager."""
+        not even through a child_of search on its manager; only what lies in
+        her territory (acc_katrin_paris) or is escalated to her team
+        (acc_katrin_2, held by karim)."""
         niklas_branch = self.accounts(self.acc_niklas_1, self.acc_katrin_1,
-                                      self.acc_katrin_2, self.acc_anton_1, self.acc_anton_2)
+                                      self.acc_anton_1, self.acc_anton_2)
         Partner = self.Partner.sudo(self.u_nadia)
         self.assertEqual(Partner.search([('account_manager_id', 'child_of', self.niklas.id)]),
-                         self.accounts(self.acc_katrin_paris))
+                         self.accounts(self.acc_katrin_paris, self.acc_katrin_2))
         self.assertBlind(self.u_nadia, niklas_branch)
         self.assertSees(self.u_niklas, niklas_branch)
         self.assertBlind(self.u_niklas, self.accounts(self.acc_nadia_1, self.acc_adele_1))
@@ -314,6 +317,27 @@ class TestAccess(AccountManagerCase):
         self.assertBlind(self.u_nadia, contact)
         self.assertSees(self.u_niklas, contact)
 
+    def test_escalation_holder_reads_the_account(self):
+        """Who holds an escalation, and everybody above them, reads its
+        account and contacts (to handle the concern) without editing it."""
+        adele_1 = self.accounts(self.acc_adele_1)
+        # karim (Own Accounts) does not manage adele's account, but holds
+        # its escalation.
+        self.assertSees(self.u_karim, adele_1)
+        self.assertOperations(self.u_karim, self.acc_adele_1, set())
+        self.assertOperations(self.u_karim, self.acc_adele_1.child_ids, set())
+        self.assertBlind(self.u_kenji, adele_1)
+        # Escalated further to nadia: karim no longer reads it, nadia does
+        # (and edits it, it is her team's), niklas still does not.
+        self.esc_adele.manager_id = self.nadia
+        self.assertBlind(self.u_karim, adele_1)
+        self.assertSees(self.u_nadia, adele_1)
+        self.assertBlind(self.u_niklas, adele_1)
+        # Escalated to the other branch: its national manager reads it.
+        self.esc_adele.manager_id = self.katrin
+        self.assertSees(self.u_niklas, adele_1)
+        self.assertOperations(self.u_niklas, self.acc_adele_1, set())
+
     def test_unassigned_partners_visible(self):
         unassigned = self.accounts(self.acc_unassigned)
         for user in (self.u_adele, self.u_karim, self.u_nadia, self.u_niklas):
@@ -335,6 +359,7 @@ class TestAccess(AccountManagerCase):
         rules = self.env['ir.rule'].search([
             ('id', 'in', [self.env.ref('account_manager.%s' % xmlid).id for xmlid in (
                 'res_partner_rule_account_reach',
+                'res_partner_rule_account_reach_read',
                 'account_escalation_rule_account_reach',
                 'account_escalation_rule_account_reach_create',
                 'account_manager_assignment_rule_account_reach',
@@ -367,6 +392,8 @@ class TestAccess(AccountManagerCase):
         self.assertBlind(self.u_nadia, self.accounts(self.acc_katrin_paris))
 
     def test_group_change_applies_at_once(self):
+        # Escalations karim's team holds would let him read adele's account.
+        (self.esc_adele | self.esc_held_adele).write({'manager_id': self.nadia.id})
         self.assertBlind(self.u_karim, self.accounts(self.acc_adele_1))
         self.u_karim.groups_id = [(4, self.group_team.id)]
         self.assertSees(self.u_karim, self.accounts(self.acc_adele_1))

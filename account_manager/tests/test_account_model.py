@@ -195,9 +195,11 @@ class TestAccounts(AccountManagerCase):
         unassigned = self.Partner.search([('account_manager_id', '=', False),
                                           ('id', 'in', self.acc_unassigned.ids)])
         self.assertEqual(unassigned, self.acc_unassigned)
-        team = self.Partner.sudo(self.karim.user_id).search([('account_in_my_team', '=', True)])
+        team = self.Partner.sudo(self.nadia.user_id).search([('account_in_my_team', '=', True)])
         self.assertEqual(team.mapped('commercial_partner_id'),
-                         self.acc_karim_1 | self.acc_karim_2 | self.acc_adele_1 | self.acc_adele_2)
+                         self.acc_nadia_1 | self.acc_karim_1 | self.acc_karim_2
+                         | self.acc_kenji_1 | self.acc_kenji_2 | self.acc_adele_1
+                         | self.acc_adele_2 | self.acc_arthur_1 | self.acc_arthur_2)
 
 
 class TestHistory(AccountManagerCase):
@@ -243,9 +245,9 @@ class TestHistory(AccountManagerCase):
         self.assertEqual(self.current_lines(self.acc_adele_2).manager_id, self.arthur)
 
     def test_change_by_a_restricted_user_is_recorded_as_them(self):
-        self.acc_adele_1.sudo(self.karim.user_id).account_manager_id = self.karim
+        self.acc_adele_1.sudo(self.nadia.user_id).account_manager_id = self.karim
         line = self.current_lines(self.acc_adele_1)
-        self.assertEqual((line.manager_id, line.user_id), (self.karim, self.karim.user_id))
+        self.assertEqual((line.manager_id, line.user_id), (self.karim, self.nadia.user_id))
 
     def test_users_cannot_edit_or_delete_history(self):
         line = self.current_lines(self.acc_adele_1)

@@ -341,7 +341,13 @@ class TestReassign(AccountManagerCase):
 
     def test_team_lead_inside_subtree(self):
         """Nadia moves accounts inside her team, and may give an account no
-        one holds to one of her managers."""
+        one holds to one of her managers. The target list offers her team
+        only."""
+        wizard = self.open_wizard(self.nadia.user_id, 'res.partner', self.acc_adele_1.ids)
+        self.assertEqual(wizard.allowed_manager_ids,
+                         self.nadia | self.karim | self.kenji | self.adele | self.arthur)
+        wizard = self.open_wizard(self.gloria.user_id, 'res.partner', self.acc_adele_1.ids)
+        self.assertIn(self.katrin, wizard.allowed_manager_ids)
         reassignment = self.reassign(self.nadia.user_id, 'res.partner',
                                      self.acc_adele_1 | self.acc_arthur_1, self.karim)
         self.assertMoved(self.acc_adele_1 | self.acc_arthur_1, self.karim, reassignment)
@@ -358,7 +364,8 @@ class TestReassign(AccountManagerCase):
         wizard = self.open_wizard(self.nadia.user_id, 'res.partner',
                                   (self.acc_adele_1 | katrin_in_paris).ids,
                                   to_manager_id=self.kenji.id)
-        with self.assertRefused(AccessError, r'outside it:.{1,4}- Galeries Lafayette \(Katrin\)') as caught:
+        refused = r'outside it:.{1,4}- Galeries Lafayette \(Katrin\)'
+        with self.assertRefused(AccessError, refused) as caught:
             wizard.action_reassign()
         self.assertNotIn('Boulangerie', str(caught.exception))
         wizard = self.open_wizard(self.nadia.user_id, 'res.partner',
@@ -465,6 +472,10 @@ class TestReassign(AccountManagerCase):
         self.assertEqual(reassignment.date, '2021-06-01 08:00:00')
         self.assertEqual(reassignment.account_count, 2)
         self.assertMoved(self.acc_anton_1 | self.acc_anton_2, self.katrin, reassignment)
+        # Nothing left to move: nothing recorded.
+        count = self.Reassignment.search_count([])
+        self.assertFalse(self.Reassignment.sudo()._execute(self.acc_anton_1, self.katrin, 'Again'))
+        self.assertEqual(self.Reassignment.search_count([]), count)
 
     def test_form_edit_still_records_history(self):
         """The plain ORM path (one edit in the form) keeps its history, now
@@ -572,7 +583,10 @@ class TestReassign(AccountManagerCase):
         accounts = self.acc_adele_1 | self.acc_adele_2
         queued = self.reassign(self.nadia.user_id, 'res.partner', accounts, self.kenji)
         self.assertEqual(queued.state, 'queued')
+        # Gloria sees it but did not start it; Niklas does not even see it.
         with self.assertRefused(AccessError, 'Only Nadia'):
+            queued.sudo(self.gloria.user_id).action_run_now()
+        with self.assertRefused(AccessError):
             queued.sudo(self.niklas.user_id).action_run_now()
         queued.sudo(self.nadia.user_id).action_run_now()
         self.assertEqual(queued.state, 'done')

@@ -500,12 +500,12 @@ class TestRealignment(TerritoryCase):
              wizard.no_manager_count],
             [8, 4, 3, 2, 1, 1, 1])
         self.assertEqual(
-            sorted((l.from_manager_id.name, l.to_manager_id.name, l.account_count)
-                   for l in wizard.manager_line_ids),
+            sorted((line.from_manager_id.name, line.to_manager_id.name, line.account_count)
+                   for line in wizard.manager_line_ids),
             [('Anton', 'Katrin', 1), ('Nadia', 'Adele', 2), ('Nadia', 'Karim', 1)])
         self.assertEqual(
-            [(l.from_territory_id, l.to_territory_id, l.account_count)
-             for l in wizard.territory_line_ids],
+            [(line.from_territory_id, line.to_territory_id, line.account_count)
+             for line in wizard.territory_line_ids],
             [(self.t_france, self.t_paris, 3)])
         self.assertEqual(self.listed(wizard.action_view_locked()), self.locked)
         self.assertEqual(self.listed(wizard.action_view_unmatched()), self.tokyo)
@@ -519,7 +519,7 @@ class TestRealignment(TerritoryCase):
         self.katrin.capacity = 2
         wizard = self._wizard(self.accounts, user=self.user_admin)
         wizard.action_preview()
-        notes = {l.to_manager_id: l.note for l in wizard.manager_line_ids}
+        notes = {line.to_manager_id: line.note for line in wizard.manager_line_ids}
         # adele holds 2 fixture accounts + paris, receives 2 more: 5 for 3.
         self.assertIn('Adele would hold 5 accounts for a capacity of 3', notes[self.adele])
         self.assertIn('Katrin would hold 3 accounts for a capacity of 2 (refused: strict',
@@ -572,8 +572,8 @@ class TestRealignment(TerritoryCase):
         return {
             'partners': sorted((p.id, p.account_manager_id.id)
                                for p in accounts | accounts.mapped('child_ids')),
-            'lines': [(l.partner_id.id, l.manager_id.id, l.role, bool(l.date_end), l.reason,
-                       l.reassignment_id.to_manager_id.id, l.user_id.id) for l in lines],
+            'lines': [(line.partner_id.id, line.manager_id.id, line.role, bool(line.date_end), line.reason,
+                       line.reassignment_id.to_manager_id.id, line.user_id.id) for line in lines],
             'reassignments': sorted(
                 (r.to_manager_id.id, r.from_manager_id.id, r.account_count, r.contact_count,
                  r.activity_count, r.reason, r.state, r.user_id.id, r.move_activities,

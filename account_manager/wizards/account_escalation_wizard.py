@@ -107,7 +107,7 @@ class AccountEscalationWizard(models.TransientModel):
         except AccessError:
             raise AccessError(_(
                 "You cannot escalate a concern on %s: the account is out of "
-                "your reach.") % partner.display_name)
+                "your reach.") % partner.display_name) from None
         origin = partner.sudo().account_manager_id
         target = self._get_target()
         escalation = Escalation.with_context(

@@ -34,7 +34,11 @@ class AccountManagerReassignWizard(models.TransientModel):
         help="Move the accounts of this territory and its sub-territories "
              "(those of the manager, if one is given).")
     to_manager_id = fields.Many2one(
-        'account.manager', string='New Manager', domain=[('active', '=', True)])
+        'account.manager', string='New Manager',
+        domain="[('id', 'in', allowed_manager_ids)]")
+    allowed_manager_ids = fields.Many2many(
+        'account.manager', compute='_compute_allowed_manager_ids',
+        help="Technical: the active managers the user may hand accounts to.")
     reason = fields.Text(
         required=True,
         help="Why the accounts change hands: kept in each account's history, "
@@ -69,6 +73,10 @@ class AccountManagerReassignWizard(models.TransientModel):
     tier_violation_ids = fields.Many2many(
         'res.partner', compute='_compute_preview', string='Tier Too Low For')
     tier_violation_count = fields.Integer(compute='_compute_preview')
+    hidden_count = fields.Integer(
+        compute='_compute_preview', string='Outside Your Access',
+        help="Accounts of this manager or territory that you cannot see: "
+             "the reassignment will be refused.")
     target_account_count = fields.Integer(
         compute='_compute_preview', string='Accounts Held Now')
     target_account_count_after = fields.Integer(
@@ -83,6 +91,14 @@ class AccountManagerReassignWizard(models.TransientModel):
         help="Many accounts: the move is queued and carried out by a "
              "scheduled action, with its progress on the reassignment.")
 
+    def _compute_allowed_manager_ids(self):
+        team = self._get_team()
+        Manager = self.env['account.manager']
+        allowed = Manager.browse(team.filtered('active').ids) if team is not None \
+            else Manager.search([('active', '=', True)])
+        for wizard in self:
+            wizard.allowed_manager_ids = allowed
+
     @api.depends('partner_ids', 'from_manager_id', 'territory_id', 'to_manager_id')
     def _compute_preview(self):
         Reassignment = self.env['account.manager.reassignment']
@@ -95,6 +111,9 @@ class AccountManagerReassignWizard(models.TransientModel):
             ids = accounts.ids
             moving = Reassignment._get_account_ids_to_move(ids, to_manager) \
                 if to_manager else ids
+            # Records listed in the preview are those the user may see; the
+            # others are only counted (and refuse the reassignment).
+            visible = set(self._get_visible_ids(ids))
             skipped = accounts - Partner.browse(moving)
             contact_count = activity_count = 0
             if moving:
@@ -114,8 +133,9 @@ class AccountManagerReassignWizard(models.TransientModel):
             wizard.account_count = len(moving)
             wizard.contact_count = contact_count
             wizard.activity_count = activity_count
-            wizard.skipped_ids = skipped
+            wizard.skipped_ids = Partner.browse([pid for pid in skipped.ids if pid in visible])
             wizard.skipped_count = len(skipped)
+            wizard.hidden_count = len(ids) - len(visible)
             wizard.run_in_background = len(moving) > threshold
             wizard.update({
                 'tier_violation_ids': Partner, 'tier_violation_count': 0,
@@ -126,7 +146,8 @@ class AccountManagerReassignWizard(models.TransientModel):
             if not to_manager:
                 continue
             violations = Reassignment._get_tier_violation_ids(moving, to_manager)
-            wizard.tier_violation_ids = Partner.browse(violations)
+            wizard.tier_violation_ids = Partner.browse(
+                [pid for pid in violations if pid in visible])
             wizard.tier_violation_count = len(violations)
             current, after, capacity, strict = Reassignment._get_capacity_status(
                 to_manager, len(moving))
@@ -262,6 +283,14 @@ class AccountManagerReassignWizard(models.TransientModel):
         return [row[0] for row in self.env.cr.fetchall()]
 
     @api.model
+    def _get_visible_ids(self, partner_ids):
+        """The ids among ``partner_ids`` the user's record rules let them see."""
+        if not partner_ids:
+            return []
+        return self.env['res.partner'].with_context(active_test=False).search(
+            [('id', 'in', list(partner_ids))]).ids
+
+    @api.model
     def _check_in_reach(self, model, ids):
         """Every requested record must be visible to the user: a rule that
         silently hides some would make the wizard "succeed" on fewer."""
@@ -289,16 +318,13 @@ class AccountManagerReassignWizard(models.TransientModel):
           manager of their team.
         - Own Accounts only, or none of the addon's groups: nothing; a
           handover is their team lead's call."""
-        user = self.env.user
-        if self.env.uid == SUPERUSER_ID or user.has_group('account_manager.group_all_accounts'):
+        team = self._get_team()
+        if team is None:
             return
-        if not user.has_group('account_manager.group_team_accounts'):
+        if not self.env.user.has_group('account_manager.group_team_accounts'):
             raise AccessError(_(
                 "Only team leads and account administrators can reassign "
                 "accounts. Ask your team lead to hand these accounts over."))
-        Manager = self.env['account.manager'].sudo().with_context(active_test=False)
-        mine = Manager.search([('user_id', '=', self.env.uid)])
-        team = Manager.search([('id', 'child_of', mine.ids)]) if mine else Manager
         outside = self.env['res.partner'].sudo().with_context(active_test=False).search([
             ('id', 'in', accounts.ids), ('account_manager_id', '!=', False),
             ('account_manager_id', 'not in', team.ids)], order='display_name')
@@ -313,6 +339,20 @@ class AccountManagerReassignWizard(models.TransientModel):
             raise AccessError(_(
                 "You can hand accounts only to a manager of your team; %s is "
                 "not in it.") % to_manager.sudo().name)
+
+    @api.model
+    def _get_team(self):
+        """The managers the user may move accounts between: None when they
+        are not restricted (All Accounts), else the managers below their own
+        manager records, themselves included (empty for Own Accounts only)."""
+        user = self.env.user
+        if self.env.uid == SUPERUSER_ID or user.has_group('account_manager.group_all_accounts'):
+            return None
+        Manager = self.env['account.manager'].sudo().with_context(active_test=False)
+        if not user.has_group('account_manager.group_team_accounts'):
+            return Manager
+        mine = Manager.search([('user_id', '=', self.env.uid)])
+        return Manager.search([('id', 'child_of', mine.ids)]) if mine else Manager
 
     @api.model
     def _get_async_threshold(self):

@@ -1,0 +1,85 @@
+"""Small database chores for run.sh and test.sh, as the Odoo role.
+
+Runs with .venv/bin/python (psycopg2 is there), so no psql client is needed.
+Connection settings come from AM_DB_HOST, AM_DB_PORT, AM_DB_USER and
+AM_DB_PASSWORD (exported by scripts/lib.sh).
+
+    dbtool.py exists DB              exit 0 when DB exists, 1 when not
+    dbtool.py drop DB                drop DB if it exists
+    dbtool.py module-state DB NAME   print the module's state ("" if unknown)
+"""
+import os
+import sys
+
+import psycopg2
+from psycopg2 import sql
+
+
+def connect(dbname):
+    conn = psycopg2.connect(
+        dbname=dbname,
+        host=os.environ.get("AM_DB_HOST", "127.0.0.1"),
+        port=os.environ.get("AM_DB_PORT", "5432"),
+        user=os.environ.get("AM_DB_USER", "odoo"),
+        password=os.environ.get("AM_DB_PASSWORD", "odoo"),
+    )
+    conn.autocommit = True
+    return conn
+
+
+def db_exists(name):
+    conn = connect("postgres")
+    try:
+        with conn.cursor() as cr:
+            cr.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
+            return cr.fetchone() is not None
+    finally:
+        conn.close()
+
+
+def drop(name):
+    conn = connect("postgres")
+    try:
+        with conn.cursor() as cr:
+            # A server left running on the database would block the drop.
+            cr.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = %s AND pid <> pg_backend_pid()",
+                (name,),
+            )
+            cr.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
+    finally:
+        conn.close()
+
+
+def module_state(dbname, module):
+    if not db_exists(dbname):
+        return ""
+    conn = connect(dbname)
+    try:
+        with conn.cursor() as cr:
+            cr.execute("SELECT to_regclass('ir_module_module') IS NOT NULL")
+            if not cr.fetchone()[0]:
+                return ""
+            cr.execute("SELECT state FROM ir_module_module WHERE name = %s", (module,))
+            row = cr.fetchone()
+            return row[0] if row else ""
+    finally:
+        conn.close()
+
+
+def main(argv):
+    if len(argv) >= 2 and argv[0] == "exists":
+        return 0 if db_exists(argv[1]) else 1
+    if len(argv) >= 2 and argv[0] == "drop":
+        drop(argv[1])
+        return 0
+    if len(argv) >= 3 and argv[0] == "module-state":
+        print(module_state(argv[1], argv[2]))
+        return 0
+    sys.stderr.write(__doc__)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
