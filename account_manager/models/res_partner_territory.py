@@ -342,7 +342,7 @@ class ResPartner(models.Model):
         territory_moves = Counter()
         for partner_id, (territory_id, manager_id) in plan['targets'].items():
             old_territory_id, old_manager_id = current[partner_id]
-            if manager_id != old_manager_id:
+            if manager_id and manager_id != old_manager_id:
                 manager_moves[(old_manager_id or False, manager_id)] += 1
             if territory_id != old_territory_id:
                 territory_moves[(old_territory_id or False, territory_id)] += 1

@@ -460,8 +460,12 @@ class TestRealignment(TerritoryCase):
         cls.tokyo = cls._account('Tokyo', country=cls.japan, manager=cls.kenji)
         cls.rome = cls._account('Rome', country=cls.italy, manager=cls.arthur)
         cls.paris = cls._account('Paris', country=cls.france, zip='75001')
+        # Imported before the rules existed: no territory, no manager.
+        cls.milan = cls.env['res.partner'].with_context(territory_assignment_skip=True).create({
+            'name': 'Milan', 'is_company': True, 'customer': True,
+            'country_id': cls.italy.id})
         cls.accounts = (cls.lyon_1 | cls.lyon_2 | cls.lyon_key | cls.munich | cls.locked
-                        | cls.tokyo | cls.rome | cls.paris)
+                        | cls.tokyo | cls.rome | cls.paris | cls.milan)
         cls.t_paris.write({'zip_from': '69000', 'zip_to': '75999'})
         cls.t_bavaria.manager_id = cls.katrin
 
@@ -484,6 +488,7 @@ class TestRealignment(TerritoryCase):
         self.assertPlaced(self.munich, self.t_bavaria, self.anton)
         self.assertPlaced(self.tokyo, self.Territory, self.kenji)
         self.assertPlaced(self.rome, self.t_europe, self.arthur)
+        self.assertFalse(self.milan.territory_id)
 
     def test_preview_reports_moves_skips_and_gaps(self):
         # Selected from a contact: the wizard works on its account.
@@ -498,7 +503,7 @@ class TestRealignment(TerritoryCase):
             [wizard.account_count, wizard.manager_move_count, wizard.territory_move_count,
              wizard.unchanged_count, wizard.locked_count, wizard.unmatched_count,
              wizard.no_manager_count],
-            [8, 4, 3, 2, 1, 1, 1])
+            [9, 4, 4, 2, 1, 1, 2])
         self.assertEqual(
             sorted((line.from_manager_id.name, line.to_manager_id.name, line.account_count)
                    for line in wizard.manager_line_ids),
@@ -506,11 +511,11 @@ class TestRealignment(TerritoryCase):
         self.assertEqual(
             [(line.from_territory_id, line.to_territory_id, line.account_count)
              for line in wizard.territory_line_ids],
-            [(self.t_france, self.t_paris, 3)])
+            [(self.t_france, self.t_paris, 3), (self.Territory, self.t_europe, 1)])
         self.assertEqual(self.listed(wizard.action_view_locked()), self.locked)
         self.assertEqual(self.listed(wizard.action_view_unmatched()), self.tokyo)
         gap = wizard.no_manager_line_ids
-        self.assertEqual((gap.to_territory_id, gap.account_count), (self.t_europe, 1))
+        self.assertEqual((gap.to_territory_id, gap.account_count), (self.t_europe, 2))
         self.assertIn('No active responsible manager', gap.note)
 
     def test_preview_warns_about_capacity(self):
@@ -607,6 +612,8 @@ class TestRealignment(TerritoryCase):
         self.assertPlaced(self.munich, self.t_bavaria, self.katrin)
         self.assertPlaced(self.tokyo, self.Territory, self.kenji)
         self.assertPlaced(self.rome, self.t_europe, self.arthur)
+        self.assertEqual((self.milan.territory_id, self.milan.account_manager_id),
+                         (self.t_europe, self.Manager))
         locked_after = self.snapshot(self.locked)
         self.assertEqual((locked_after[0], locked_after[3]), (locked_before[0], locked_before[3]))
         line = self.current_lines(self.lyon_1)
