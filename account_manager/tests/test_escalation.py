@@ -378,6 +378,14 @@ class TestEscalationTransitions(EscalationCase):
             self.escalate_further(self.escalation, self.u_karim)
         self.assertEqual(self.snapshot(self.escalation), before)
 
+    def test_escalating_out_of_sight_returns_to_the_list(self):
+        action = self.escalate_further(self.escalation, self.u_karim)
+        still_visible = bool(self.Escalation.sudo(self.u_karim).search(
+            [('id', '=', self.escalation.id)]))
+        self.assertEqual(action['type'] == 'ir.actions.act_window_close', still_visible)
+        if not still_visible:
+            self.assertEqual(action['res_model'], 'account.escalation')
+
     def test_escalating_acknowledged_reopens_for_the_new_holder(self):
         self.as_karim.action_acknowledge()
         self.escalate_further(self.escalation, self.u_karim)
@@ -426,19 +434,29 @@ class TestEscalationRights(EscalationCase):
         self.escalation = self.escalate(self.acc_adele_1, self.u_adele)  # held by karim
 
     def test_outsiders_cannot_escalate_further_or_acknowledge(self):
+        """Who sees the escalation (the raiser below the holder, a user
+        outside the addon's groups) but neither holds it nor stands above
+        the holder is told so; peers and other branches do not even see it
+        (record rules)."""
         before = self.snapshot(self.escalation)
-        for user in (self.user_plain, self.u_kenji, self.u_arthur, self.u_niklas, self.u_adele):
-            msg = r'cannot escalate further.*- %s \(Boulangerie Adèle\), held by Karim' \
-                % self.escalation.name
+        name = self.escalation.name
+        for user in (self.user_plain, self.u_adele):
+            msg = r'cannot escalate further.*- %s \(Boulangerie Adèle\), held by Karim' % name
             with self.assertRefused(AccessError, msg):
                 self.escalate_further(self.escalation, user)
             with self.assertRefused(AccessError, msg):
                 self.escalation.sudo(user).action_escalate_further()
-            name = self.escalation.name
             with self.assertRefused(AccessError, '(?s)cannot acknowledge.*%s' % name):
                 self.escalation.sudo(user).action_acknowledge()
             with self.assertRefused(AccessError, '(?s)cannot resolve.*%s' % name):
                 self.escalation.sudo(user).action_resolve()
+        for user in (self.u_kenji, self.u_arthur, self.u_niklas):
+            with self.assertRefused(AccessError):
+                self.escalate_further(self.escalation, user)
+            for method in ('action_escalate_further', 'action_acknowledge',
+                           'action_resolve', 'action_cancel'):
+                with self.assertRefused(AccessError):
+                    getattr(self.escalation.sudo(user), method)()
         self.assertEqual(self.snapshot(self.escalation), before)
 
     def test_holder_above_backup_and_admin_may_acknowledge(self):
@@ -458,8 +476,8 @@ class TestEscalationRights(EscalationCase):
         self.escalation.sudo(self.u_adele).action_cancel()
         self.escalation.sudo(self.u_adele).action_reopen()
         self.assertEqual(self.escalation.state, 'open')
-        with self.assertRefused(AccessError, 'cannot cancel'):
-            self.escalation.sudo(self.u_kenji).action_cancel()
+        with self.assertRefused(AccessError, 'cannot cancel.*%s' % self.escalation.name):
+            self.escalation.sudo(self.user_plain).action_cancel()
 
     def test_users_outside_the_addon_cannot_raise(self):
         count = self.Escalation.search_count([])
