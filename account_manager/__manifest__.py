@@ -23,6 +23,7 @@
         "views/account_manager_assignment_views.xml",
         "views/account_manager_reassignment_views.xml",
         "views/account_escalation_views.xml",
+        "views/account_manager_adopt_views.xml",
         "views/res_partner_views.xml",
         "views/res_config_settings_views.xml",
         "wizards/account_manager_reassign_wizard_views.xml",

@@ -481,6 +481,7 @@ class Generator(object):
                     chunk = state_pool[a::n_state_areas][:3]
                     for state_id in chunk:
                         states_rel.append((rows[idx][0], state_id))
+                    countries_rel.append((rows[idx][0], country_id))
                     areas.append((idx, None, None, set(chunk)))
                 else:
                     z = a - n_state_areas
@@ -488,8 +489,11 @@ class Generator(object):
                     zips = ('%05d' % lo, '%05d' % hi)
                     idx = add('%s Area %05d-%05d' % (code, lo, hi), '%s-Z%02d' % (code, a + 1),
                               'area', country_idx, manager, a, zips)
+                    countries_rel.append((rows[idx][0], country_id))
                     areas.append((idx, zips[0], zips[1], set()))
-            self.areas_of[country_id] = areas
+            # Zip areas first: their rules (priority 10) beat the state areas
+            # (no rules: priority 0) where both match.
+            self.areas_of[country_id] = [a for a in areas if a[1]] + [a for a in areas if not a[1]]
         # Region territories list their countries too (a broader match).
         for c, (country_id, _code, _states) in enumerate(self.countries):
             countries_rel.append((rows[regions[c % n_region]][0], country_id))
@@ -503,25 +507,30 @@ class Generator(object):
         copy_rows(cr, 'account_territory_state_rel', ('territory_id', 'state_id'), states_rel)
 
     def make_territory_rules(self):
-        """Assignment rules, where the addon has them as records: one per
-        territory, carrying the territory's own criteria (created through
-        the ORM: a few hundred records)."""
+        """Assignment rules: each zip area's range split over two rules (its
+        geography is the country and the whole range; the rules narrow it),
+        so that matching weighs rules against geographies as configured
+        territories do."""
         Rule = self.env['account.territory.rule']
-        fields_ = Rule._fields
-        wanted = {'country_ids', 'zip_from', 'zip_to'}
-        if not wanted <= set(fields_):
-            _logger.info('account.territory.rule has no %s: territories carry the '
-                         'criteria themselves', ', '.join(sorted(wanted - set(fields_))))
+        if not {'zip_from', 'zip_to', 'priority'} <= set(Rule._fields):
+            _logger.info('account.territory.rule has no zip range: no rules generated')
             return
-        Territory = self.env['account.territory']
-        for tid, _type, _parent, _manager in self.territories:
-            territory = Territory.browse(tid)
-            vals = {'territory_id': tid,
-                    'country_ids': [(6, 0, territory.country_ids.ids)],
-                    'zip_from': territory.zip_from, 'zip_to': territory.zip_to}
-            if 'state_ids' in fields_:
-                vals['state_ids'] = [(6, 0, territory.state_ids.ids)]
-            Rule.create(vals)
+        cr = self.cr
+        first = next_id(cr, 'account_territory_rule')
+        rows = []
+        for areas in self.areas_of.values():
+            for idx, zip_from, zip_to, _states in areas:
+                if not zip_from:
+                    continue
+                tid = self.territories[idx][0]
+                lo, hi = int(zip_from), int(zip_to)
+                mid = (lo + hi) // 2
+                for a, b in ((lo, mid), (mid + 1, hi)):
+                    rows.append((first + len(rows), tid, 10, 'area', self.company.id,
+                                 '%05d' % a, '%05d' % b, 1, self.now, 1, self.now))
+        copy_rows(cr, 'account_territory_rule', (
+            'id', 'territory_id', 'priority', 'territory_type', 'company_id', 'zip_from',
+            'zip_to', 'create_uid', 'create_date', 'write_uid', 'write_date'), rows)
 
     def match(self, country_id, state_id, zip_code):
         """The territory index an account falls in (most specific wins)."""
@@ -693,7 +702,8 @@ class Generator(object):
         managed = [a for a in self.accounts if a[1] is not None]
         first = next_id(cr, 'account_escalation')
         activity_first = next_id(cr, 'mail_activity')
-        todo = env.ref('mail.mail_activity_data_todo').id
+        todo = (env.ref('account_manager.mail_activity_type_escalation', raise_if_not_found=False)
+                or env.ref('mail.mail_activity_data_todo')).id
         model_id = env['ir.model']._get('account.escalation').id
         year = self.now.year
         rows, activities = [], []

@@ -154,6 +154,8 @@ class Harness(object):
         self._sp = 0
         self.profiling = False
         self.profiles = []
+        self.slow_budget = 600
+        self.slow_timeout = None
 
     def log(self, text):
         if self.verbose:
@@ -349,6 +351,7 @@ def bench_reassign(h, sizes=(10000, 100000), baseline_budget=600, baseline_timeo
                            (user_id, ids))
 
         ex = h.measure(run_execute, label='_execute %s' % label, budget=baseline_budget)
+        results[n] = ex
         orm = h.measure(run_orm, label='write(user_id) %s' % label,
                         budget=baseline_budget, timeout=baseline_timeout)
         sql = h.measure(run_sql, label='UPDATE %s' % label)
@@ -361,7 +364,6 @@ def bench_reassign(h, sizes=(10000, 100000), baseline_budget=600, baseline_timeo
         h.add(Result('reassign', 'reassign %s vs raw UPDATE' % label, *ex[:3],
                      baseline='UPDATE res_partner SET user_id', base=sql,
                      target='<= 10x', ok=ex[0] <= 10 * sql[0]))
-        results[n] = ex
     counts = sorted(results)
     if len(counts) == 2:
         n1, n2 = counts
@@ -456,11 +458,82 @@ def bench_partner_list(h):
 
 # ---------------------------------------------------------------- 3. realign
 
+def rotate_territory_managers(env):
+    """The annual reshuffle: every territory goes to the manager of the
+    next territory of its type (by id), so that nearly every account's
+    manager changes.  Direct SQL (setup, not measured), then the caches
+    the ORM and the record rules keep are dropped."""
+    cr = env.cr
+    cr.execute("""SELECT territory_type, array_agg(id ORDER BY id), array_agg(manager_id ORDER BY id)
+                  FROM account_territory WHERE manager_id IS NOT NULL GROUP BY 1""")
+    for _type, ids, managers in cr.fetchall():
+        if len(ids) < 2:
+            continue
+        rotated = managers[1:] + managers[:1]
+        cr.execute("""UPDATE account_territory t SET manager_id = m.manager_id
+                      FROM unnest(%s::int[], %s::int[]) AS m(id, manager_id)
+                      WHERE t.id = m.id""", (ids, rotated))
+    env['account.territory'].invalidate_cache()
+    env['ir.rule'].clear_caches()
+
+
 def bench_realign(h, reassign_results=None):
+    """Realign every account after the territories changed hands, as an
+    administrator runs it: the realignment wizard's Apply (territory
+    matching, then one reassignment per receiving manager through the
+    reassign machinery), plus the scheduled action for any reassignment
+    large enough to be queued.  Compared with benchmark 1's reassignment of
+    the same number of accounts (measured here when benchmark 1 did not
+    run at that size)."""
     env = h.env
     require_method(env, 'res.partner', '_match_territories', 'territory matching')
-    require_method(env, 'account.manager.reassignment', '_execute', 'the reassign wizard core')
-    raise NotAvailable('realignment benchmark to be wired to the territory engine')
+    require_method(env, 'account.territory.realign.wizard', 'action_apply', 'the realign wizard')
+    Wizard = env['account.territory.realign.wizard']
+    Reassignment = env['account.manager.reassignment']
+    total = env['res.partner'].search_count(ACCOUNT_DOMAIN)
+
+    def setup():
+        rotate_territory_managers(env)
+        return Wizard.with_context(active_model='account.territory').create(
+            {'scope': 'all', 'reason': 'Benchmark: annual realignment'})
+
+    moved = {}
+
+    def run_apply(wizard):
+        wizard.action_apply()
+        if hasattr(type(Reassignment), '_cron_process_queued'):
+            Reassignment._cron_process_queued()
+        moved['accounts'] = wizard.manager_move_count
+        moved['territories'] = wizard.territory_move_count
+        moved['reassignments'] = len(wizard.reassignment_ids)
+
+    def run_preview(wizard):
+        wizard.action_preview()
+
+    preview = h.measure(run_preview, setup=setup, label='realign preview (dry run)')
+    apply_ = h.measure(run_apply, setup=setup, label='realign apply',
+                       budget=h.slow_budget, timeout=h.slow_timeout)
+    h.profile(run_apply, 'realign apply', setup=setup)
+    note = '%s accounts change manager, %s territory, in %s reassignments' % (
+        '{:,}'.format(moved.get('accounts', 0)), '{:,}'.format(moved.get('territories', 0)),
+        '{:,}'.format(moved.get('reassignments', 0)))
+    base = (reassign_results or {}).get(total)
+    if base:
+        base_label = 'benchmark 1: _execute, %s accounts' % '{:,}'.format(total)
+    else:
+        ids = accounts(env).ids
+        target = managers_of_tier(env, 'account_manager.tier_global_account_manager')[:1]
+        options = wizard_options(env)
+        base = h.measure(lambda _s: Reassignment._execute(
+            env['res.partner'].browse(ids), target, 'Benchmark: reassign', **options),
+            label='_execute %s accounts' % '{:,}'.format(len(ids)), budget=h.slow_budget,
+            timeout=h.slow_timeout)
+        base_label = '_execute, %s accounts' % '{:,}'.format(len(ids))
+    h.add(Result('realign', 'realign all %s accounts (wizard Apply)' % '{:,}'.format(total),
+                 *apply_[:3], baseline=base_label, base=base, target='<= 2.00x',
+                 ok=apply_[0] <= 2 * base[0], note=note))
+    h.add(Result('realign', 'realignment preview, %s accounts (dry run)' % '{:,}'.format(total),
+                 *preview[:3], note='matching and plan only; nothing written'))
 
 
 # ---------------------------------------------------------------- 4. auto-escalation
@@ -475,24 +548,142 @@ def escalation_cron(env):
     return crons[0]
 
 
-def bench_auto_escalation(h):
+def bench_auto_escalation(h, sizes=(1000, 10000)):
+    """The auto-escalation scheduled action, run as the scheduler runs it
+    (its server action, as the cron's user), over N escalations made open
+    and overdue beforehand (setup, not measured).  Each batch the cron
+    method hands to ``_auto_escalate`` is timed and its queries counted."""
     env = h.env
-    escalation_cron(env)
-    raise NotAvailable('auto-escalation benchmark to be wired to the cron method')
+    cron = escalation_cron(env)
+    Escalation = env['account.escalation']
+    cls = type(Escalation)
+    if not hasattr(cls, '_auto_escalate'):
+        raise NotAvailable('account.escalation._auto_escalate (the per-batch method)')
+    columns = set(Escalation._fields)
+    cr = env.cr
+    cr.execute('SELECT id FROM account_escalation ORDER BY id')
+    all_ids = [row[0] for row in cr.fetchall()]
+    batches = []
+    own = '_auto_escalate' in cls.__dict__
+    original = cls._auto_escalate
+
+    def instrumented(self, *args, **kwargs):
+        with common.Measure(self.env.cr) as m:
+            result = original(self, *args, **kwargs)
+        batches.append((len(self), m.queries, m.seconds))
+        return result
+
+    per_size = {}
+    for wanted in sizes:
+        ids = all_ids[:wanted]
+        n = len(ids)
+
+        def setup(ids=ids):
+            extra = ', top_reached = false' if 'top_reached' in columns else ''
+            cr.execute("""UPDATE account_escalation
+                          SET state = 'open', date_acknowledged = NULL, date_resolved = NULL,
+                              deadline = (now() at time zone 'UTC') - interval '2 hours'%s
+                          WHERE id = ANY(%%s)""" % extra, (ids,))
+            cr.execute("""UPDATE account_escalation
+                          SET state = 'resolved', date_resolved = create_date
+                          WHERE NOT (id = ANY(%s)) AND state IN ('open', 'acknowledged')""",
+                       (ids,))
+            del batches[:]
+
+        def run_cron(_state):
+            del batches[:]
+            cron.method_direct_trigger()
+
+        cls._auto_escalate = instrumented
+        try:
+            m = h.measure(run_cron, setup=setup, label='auto-escalation cron, %d overdue' % n,
+                          runs=h.repeat if n <= 1000 else 1, budget=h.slow_budget,
+                          timeout=h.slow_timeout)
+            full = [b for b in batches if b[0] == max(x[0] for x in batches)] if batches else []
+        finally:
+            if own:
+                cls._auto_escalate = original
+            else:
+                del cls._auto_escalate
+        per_size[n] = (m, full)
+        if full:
+            q = sorted(b[1] for b in full)
+            t = sorted(b[2] for b in full)
+            done = sum(b[0] for b in batches)
+            per_1000 = sum(b[2] for b in batches) * 1000.0 / max(done, 1)
+            note = '%d batches of %d: %d-%d queries (median %d), %s-%s each; %.1f s per 1,000' % (
+                len(full), full[0][0], q[0], q[-1], q[len(q) // 2], _secs(t[0]), _secs(t[-1]),
+                per_1000)
+            if m[3]:
+                note += ' (stopped after %s escalations)' % '{:,}'.format(done)
+        else:
+            note = 'no batch ran'
+        h.add(Result('escalation', 'auto-escalation cron, %s overdue escalations' % (
+            '{:,}'.format(n)), *m[:3], note=note))
+        if n == min(len(all_ids[:w]) for w in sizes):
+            h.profile(run_cron, 'auto-escalation cron, %d overdue' % n, setup=setup)
+    if len(per_size) == 2:
+        (n1, (m1, b1)), (n2, (m2, b2)) = sorted(per_size.items())
+        if b1 and b2:
+            q1 = statistics.median(b[1] for b in b1)
+            q2 = statistics.median(b[1] for b in b2)
+            spread = max(b[1] for b in b2) - min(b[1] for b in b2)
+            h.add(Result('escalation', 'auto-escalation queries per batch, %s vs %s overdue' % (
+                '{:,}'.format(n1), '{:,}'.format(n2)), m2[0], m2[1], m2[2],
+                target='per-batch queries constant (within 10%)',
+                ok=q2 <= 1.1 * q1 and spread <= 0.2 * q2,
+                note='median %d vs %d queries per batch, spread %d at %s; time per 1,000: '
+                     '%.1f s vs %.1f s' % (q1, q2, spread, '{:,}'.format(n2),
+                                          m1[0] * 1000.0 / n1, m2[0] * 1000.0 / n2)))
 
 
 # ---------------------------------------------------------------- 5. portfolio pivot
 
 def bench_portfolio(h):
+    """The portfolio pivot's read_group (tier x territory type, lazy=False as
+    the pivot asks for a cell grid) and the graph's (by manager), as an
+    unrestricted user and as team users, against Odoo's own read_group of
+    the Accounts by salesperson for the same user."""
     env = h.env
     model = 'account.manager.portfolio.report'
-    Report = env[model]
-    fields_ = Report._fields
-    tier = next((f for f in ('tier_id', 'manager_tier_id') if f in fields_), None)
-    ttype = next((f for f in ('territory_type',) if f in fields_), None)
-    if not (tier and ttype and 'manager_id' in fields_):
-        raise NotAvailable('the portfolio report fields (tier, territory type, manager)')
-    raise NotAvailable('portfolio benchmark to be wired')
+    if model not in env:
+        raise NotAvailable(model)
+    fields_ = env[model]._fields
+    if not {'tier_id', 'territory_type', 'manager_id', 'account_count'} <= set(fields_):
+        raise NotAvailable('the portfolio report fields (tier_id, territory_type, manager_id)')
+    action = env.ref('account_manager.res_partner_account_action')
+    partner_domain = safe_eval(action.domain or '[]')
+    users = [('unrestricted', env['res.users'].search([('login', '=', 'bench_all')]))]
+    for scope, label, manager in list_users(env):
+        if scope == 'team' and label in ('national account manager', 'global account manager'):
+            users.append((label, manager.user_id))
+    calls = [
+        ('tier x territory type', ['tier_id', 'territory_type']),
+        ('by manager', ['manager_id']),
+    ]
+    for who, user in users:
+        uenv = odoo.api.Environment(env.cr, user.id, {'lang': 'en_US', 'tz': False})
+        Report = uenv[model]
+        Partner = uenv['res.partner']
+
+        def baseline(_state, Partner=Partner):
+            Partner.read_group(partner_domain, ['user_id'], ['user_id'])
+        base = h.measure(baseline, runs=h.fast_repeat, warmup=h.warmup,
+                         label='partners by salesperson as %s' % user.login)
+        for label, groupby in calls:
+            def call(_state, Report=Report, groupby=groupby):
+                Report.read_group([], ['account_count'] + groupby, groupby, lazy=False)
+            m = h.measure(call, runs=h.fast_repeat, warmup=h.warmup,
+                          label='portfolio %s as %s' % (label, user.login))
+            groups = len(Report.read_group([], ['account_count'] + groupby, groupby, lazy=False))
+            h.add(Result('portfolio', 'portfolio read_group %s, %s (%s)' % (
+                label, who, user.login), *m[:3],
+                baseline='partners read_group by salesperson', base=base,
+                target='<= 2.00x', ok=m[0] <= 2 * base[0], note='%d groups' % groups))
+        if who == 'unrestricted':
+            h.profile(lambda _s, Report=Report: Report.read_group(
+                [], ['account_count', 'manager_id'], ['manager_id'], lazy=False),
+                'portfolio by manager as %s' % user.login)
 
 
 BENCHMARKS = [
@@ -615,8 +806,8 @@ def write_results(path, db, info, sizes, harness, skipped, elapsed, notes=()):
 
 
 def run(db, only=None, repeat=3, fast_repeat=5, warmup=1, results_path=None,
-        reassign_sizes=(10000, 100000), baseline_budget=600, baseline_timeout=1200,
-        profile=False, verbose=True):
+        reassign_sizes=(10000, 100000), escalation_sizes=(1000, 10000), baseline_budget=600,
+        baseline_timeout=1200, profile=False, verbose=True):
     """Run the benchmarks; returns the harness (results) and the skipped list."""
     t0 = time.time()
     skipped = []
@@ -626,14 +817,22 @@ def run(db, only=None, repeat=3, fast_repeat=5, warmup=1, results_path=None,
         h = Harness(env, repeat=repeat, fast_repeat=fast_repeat, warmup=warmup,
                     verbose=verbose)
         h.profiling = profile
+        h.slow_budget = baseline_budget
+        h.slow_timeout = baseline_timeout
+        reassign_results = {}
         for key, title, fn in BENCHMARKS:
             if only and key not in only:
                 continue
             print('== %s' % title, flush=True)
             try:
                 if key == 'reassign':
-                    fn(h, sizes=reassign_sizes, baseline_budget=baseline_budget,
-                       baseline_timeout=baseline_timeout)
+                    reassign_results = fn(h, sizes=reassign_sizes,
+                                          baseline_budget=baseline_budget,
+                                          baseline_timeout=baseline_timeout)
+                elif key == 'realign':
+                    fn(h, reassign_results=reassign_results)
+                elif key == 'escalation':
+                    fn(h, sizes=escalation_sizes)
                 else:
                     fn(h)
             except NotAvailable as exc:
@@ -655,6 +854,7 @@ def main(argv=None):
     parser.add_argument('--only', help='comma-separated: %s' % ','.join(b[0] for b in BENCHMARKS))
     parser.add_argument('--repeat', type=int, default=3, help='runs per measurement (median)')
     parser.add_argument('--reassign-sizes', default='10000,100000')
+    parser.add_argument('--escalation-sizes', default='1000,10000')
     parser.add_argument('--baseline-budget', type=float, default=600,
                         help='seconds after which a slow measurement stops repeating')
     parser.add_argument('--baseline-timeout', type=float, default=1200,
@@ -667,8 +867,10 @@ def main(argv=None):
     common.start_odoo(log_level='warn')
     only = set(args.only.split(',')) if args.only else None
     sizes = tuple(int(x) for x in args.reassign_sizes.split(','))
+    escalation_sizes = tuple(int(x) for x in args.escalation_sizes.split(','))
     h, skipped = run(args.db, only=only, repeat=args.repeat, results_path=args.results or None,
-                     reassign_sizes=sizes, baseline_budget=args.baseline_budget,
+                     reassign_sizes=sizes, escalation_sizes=escalation_sizes,
+                     baseline_budget=args.baseline_budget,
                      baseline_timeout=args.baseline_timeout, profile=args.profile)
     misses = [r for r in h.results if r.status == 'MISS']
     print('%d results, %d missed, %d skipped' % (len(h.results), len(misses), len(skipped)))

@@ -2,7 +2,7 @@
 
     .venv/bin/python -m pytest -p no:odoo -q bench/test_bench_smoke.py
 
-Builds ``am_bench_smoke`` (or $AM_BENCH_SMOKE_DB) with ``--small`` sizes,
+Builds ``am_bench_smoke`` (or $AM_BENCH_SMOKE_DB) with tiny sizes,
 checks that the data is what the ORM would have written, and runs every
 benchmark once at small sizes.  ``-p no:odoo``: this is a plain pytest
 module that starts Odoo itself; pytest-odoo's fixtures are not wanted.
@@ -19,7 +19,8 @@ import generate  # noqa: E402
 import run  # noqa: E402
 
 DB = os.environ.get('AM_BENCH_SMOKE_DB', 'am_bench_smoke')
-SIZES = generate.SMALL
+# Smaller than --small: the point is that everything runs and is consistent.
+SIZES = {'accounts': 300, 'managers': 24, 'territories': 24, 'escalations': 60}
 
 
 @pytest.fixture(scope='module')
@@ -83,7 +84,7 @@ def test_one_open_primary_line_per_managed_account(env):
         WHERE p.parent_id IS NULL AND p.account_manager_id IS NOT NULL
         GROUP BY p.id, p.account_manager_id""")
     rows = env.cr.fetchall()
-    assert len(rows) > SIZES['accounts'] * 0.8
+    assert len(rows) > SIZES['accounts'] * 0.7
     wrong = [row for row in rows if row[2] != [row[1]]]
     assert not wrong, wrong[:5]
     assert not _count(env, """SELECT count(*) FROM account_manager_assignment a
@@ -106,10 +107,11 @@ def test_stored_computed_fields_match_the_orm(env):
     ORM: nothing may change."""
     samples = {
         'res.partner': env['res.partner'].search(
-            [('email', '=like', '%bench.example.com')], limit=300),
+            [('email', '=like', '%bench.example.com')], limit=100),
         'account.manager': env['account.manager'].search([]),
         'account.territory': env['account.territory'].search([]),
         'res.users': env['res.users'].search([('login', '=like', 'bench%')]),
+        'account.territory.rule': env['account.territory.rule'].search([]),
     }
     for model, records in samples.items():
         fields = [name for name, f in records._fields.items()
@@ -123,6 +125,10 @@ def test_stored_computed_fields_match_the_orm(env):
         after = records.read(fields)
         diff = [(b['id'], f, b[f], a[f]) for b, a in zip(before, after) for f in fields
                 if b[f] != a[f]]
+        # The recompute wrote (the same values): release the row locks before
+        # another cursor (the benchmarks) writes these rows.
+        env.cr.rollback()
+        env.clear()
         assert not diff, (model, diff[:5])
 
 
@@ -143,12 +149,32 @@ def test_users_and_groups(env):
 
 def test_benchmarks_run(env, tmp_path):
     """Every benchmark runs (or says which feature has not landed yet)."""
+    env.cr.rollback()  # no lock of this cursor may block the benchmarks' cursor
     results = tmp_path / 'RESULTS.md'
     harness, skipped = run.run(DB, repeat=1, fast_repeat=1, warmup=0,
-                               results_path=str(results), reassign_sizes=(200, 500),
-                               verbose=False)
+                               results_path=str(results), reassign_sizes=(50, 150),
+                               escalation_sizes=(20, 40), verbose=False)
     failed = [item for item in skipped if not item[1].startswith('not available yet')]
     assert not failed, failed
     assert any(r.bench == 'list' for r in harness.results)
     text = results.read_text()
     assert '## Machine' in text and '## Results' in text
+
+
+def test_territory_engine_agrees_with_the_generator(env):
+    """The addon's matching, run on the generated accounts, moves none of
+    the accounts the generator placed: only the unassigned ones (which a
+    realignment would place) and none of the locked ones."""
+    Partner = env['res.partner']
+    if not hasattr(type(Partner), '_plan_territory_assignment'):
+        pytest.skip('territory assignment not available')
+    accounts = Partner.search(run.ACCOUNT_DOMAIN)
+    plan = accounts._plan_territory_assignment()
+    env.cr.execute("""SELECT id FROM res_partner WHERE parent_id IS NULL
+                      AND account_manager_id IS NULL AND territory_id IS NULL
+                      AND country_id IN (SELECT country_id FROM account_territory_country_rel)""")
+    unassigned = {row[0] for row in env.cr.fetchall()}
+    moved = set(plan['targets'])
+    assert moved == unassigned, (
+        sorted(moved - unassigned)[:10], sorted(unassigned - moved)[:10])
+    assert not set(plan['locked']) & moved

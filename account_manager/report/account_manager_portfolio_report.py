@@ -98,6 +98,9 @@ class AccountManagerPortfolioReport(models.Model):
                 WHERE state IN ('open', 'acknowledged')
                 GROUP BY partner_id
             ) e ON e.partner_id = p.id
+            LEFT JOIN (
+                SELECT DISTINCT partner_id FROM res_users WHERE NOT share
+            ) employee ON employee.partner_id = p.id
         """ % self._manager_rollup_query()
 
     @api.model
@@ -105,10 +108,8 @@ class AccountManagerPortfolioReport(models.Model):
         return """
             WHERE p.active
               AND (p.is_company OR p.parent_id IS NULL)
-              AND (p.account_manager_id IS NOT NULL OR (
-                  p.customer AND NOT EXISTS (
-                      SELECT 1 FROM res_users u
-                      WHERE u.partner_id = p.id AND NOT u.share)))
+              AND (p.account_manager_id IS NOT NULL
+                   OR (p.customer AND employee.partner_id IS NULL))
         """
 
     @api.model_cr

@@ -39,25 +39,34 @@ class AccountManagerReportMixin(models.AbstractModel):
     def _manager_rollup_query(self):
         """One row per manager with its National and Global Account Manager:
         the ancestor-or-self holding the tier shipped under that xml id,
-        found by nested-set containment on parent_left/parent_right. Levels
-        strictly rise up the hierarchy, so a chain holds each tier once."""
+        found by nested-set containment on parent_left/parent_right against
+        the few managers of that tier. Levels strictly rise up the
+        hierarchy, so a chain holds each tier once; DISTINCT ON keeps one
+        row per manager (the nearest) even on inconsistent data."""
         return """
-            SELECT m.id AS manager_id,
-                   (SELECT a.id FROM account_manager a
-                    WHERE a.tier_id = (
-                            SELECT res_id FROM ir_model_data
-                            WHERE module = 'account_manager'
-                              AND name = 'tier_national_account_manager')
-                      AND a.parent_left <= m.parent_left
-                      AND a.parent_right >= m.parent_right
-                    ORDER BY a.parent_left DESC LIMIT 1) AS national_manager_id,
-                   (SELECT a.id FROM account_manager a
-                    WHERE a.tier_id = (
-                            SELECT res_id FROM ir_model_data
-                            WHERE module = 'account_manager'
-                              AND name = 'tier_global_account_manager')
-                      AND a.parent_left <= m.parent_left
-                      AND a.parent_right >= m.parent_right
-                    ORDER BY a.parent_left DESC LIMIT 1) AS global_manager_id
+            SELECT DISTINCT ON (m.id)
+                   m.id AS manager_id,
+                   nat.id AS national_manager_id,
+                   glo.id AS global_manager_id
             FROM account_manager m
+            LEFT JOIN (
+                SELECT a.id, a.parent_left, a.parent_right
+                FROM account_manager a
+                JOIN ir_model_data d ON d.res_id = a.tier_id
+                WHERE d.module = 'account_manager'
+                  AND d.model = 'account.manager.tier'
+                  AND d.name = 'tier_national_account_manager'
+            ) nat ON nat.parent_left <= m.parent_left
+                 AND nat.parent_right >= m.parent_right
+            LEFT JOIN (
+                SELECT a.id, a.parent_left, a.parent_right
+                FROM account_manager a
+                JOIN ir_model_data d ON d.res_id = a.tier_id
+                WHERE d.module = 'account_manager'
+                  AND d.model = 'account.manager.tier'
+                  AND d.name = 'tier_global_account_manager'
+            ) glo ON glo.parent_left <= m.parent_left
+                 AND glo.parent_right >= m.parent_right
+            ORDER BY m.id, nat.parent_left DESC NULLS LAST,
+                     glo.parent_left DESC NULLS LAST
         """

@@ -4,3 +4,4 @@ from . import test_reassign
 from . import test_escalation
 from . import test_territory_assignment
 from . import test_reporting
+from . import test_lifecycle

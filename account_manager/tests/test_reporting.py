@@ -596,8 +596,9 @@ class TestPortfolioPdf(ReportingCase):
         self.assertEqual(self.report.binding_model_id.model, 'account.manager')
 
     def test_pdf(self):
-        if self.report.get_wkhtmltopdf_state() == 'install':
-            self.skipTest("wkhtmltopdf is not installed")
+        self.assertNotEqual(
+            self.report.get_wkhtmltopdf_state(), 'install',
+            "wkhtmltopdf is not on the PATH (scripts/lib.sh ensure_wkhtmltopdf)")
         # Assets would be fetched from a server that cannot see this test's
         # transaction: point wkhtmltopdf at nowhere.
         self.env['ir.config_parameter'].sudo().set_param('report.url', 'http://127.0.0.1:9')

@@ -446,6 +446,11 @@ class TestRealignment(TerritoryCase):
         cls.t_paris.write({'zip_from': '69000', 'zip_to': '75999'})
         cls.t_bavaria.manager_id = cls.katrin
 
+    def listed(self, action):
+        """The records a list action of the wizard shows."""
+        self.assertEqual(action['res_model'], 'res.partner')
+        return self.Partner.search(action['domain'])
+
     def _wizard(self, accounts=None, user=None, **vals):
         Wizard = self.env['account.territory.realign.wizard']
         if user:
@@ -466,7 +471,8 @@ class TestRealignment(TerritoryCase):
         selection = self.accounts - self.lyon_2 | self.lyon_2.child_ids
         wizard = self._wizard(selection, user=self.user_admin)
         self.assertEqual(wizard.scope, 'selected')
-        self.assertEqual(wizard.partner_ids, self.accounts)
+        self.assertEqual(wizard.selected_count, len(self.accounts))
+        self.assertEqual(self.listed(wizard.action_view_selected()), self.accounts)
         wizard.action_preview()
         self.assertEqual(wizard.state, 'preview')
         self.assertEqual(
@@ -482,8 +488,8 @@ class TestRealignment(TerritoryCase):
             [(line.from_territory_id, line.to_territory_id, line.account_count)
              for line in wizard.territory_line_ids],
             [(self.t_france, self.t_paris, 3)])
-        self.assertEqual(wizard.locked_partner_ids, self.locked)
-        self.assertEqual(wizard.unmatched_partner_ids, self.tokyo)
+        self.assertEqual(self.listed(wizard.action_view_locked()), self.locked)
+        self.assertEqual(self.listed(wizard.action_view_unmatched()), self.tokyo)
         gap = wizard.no_manager_line_ids
         self.assertEqual((gap.to_territory_id, gap.account_count), (self.t_europe, 1))
         self.assertIn('No active responsible manager', gap.note)
@@ -515,10 +521,10 @@ class TestRealignment(TerritoryCase):
         self.assertEqual(wizard.scope, 'all')
         wizard.action_preview()
         self.assertGreaterEqual(wizard.account_count, len(self.accounts) + 15)
-        self.assertIn(self.locked, wizard.locked_partner_ids)
-        self.assertIn(self.tokyo, wizard.unmatched_partner_ids)
+        self.assertIn(self.locked, self.listed(wizard.action_view_locked()))
+        self.assertIn(self.tokyo, self.listed(wizard.action_view_unmatched()))
         # The common accounts have no address: nothing matches them.
-        self.assertIn(self.acc_adele_1, wizard.unmatched_partner_ids)
+        self.assertIn(self.acc_adele_1, self.listed(wizard.action_view_unmatched()))
 
     def test_only_administrators_realign(self):
         for user in (self.nadia.user_id, self.gloria.user_id, self.user_plain):

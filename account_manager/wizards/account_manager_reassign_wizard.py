@@ -133,7 +133,7 @@ class AccountManagerReassignWizard(models.TransientModel):
             wizard.account_count = len(moving)
             wizard.contact_count = contact_count
             wizard.activity_count = activity_count
-            wizard.skipped_ids = skipped.filtered(lambda p: p.id in visible)
+            wizard.skipped_ids = Partner.browse([pid for pid in skipped.ids if pid in visible])
             wizard.skipped_count = len(skipped)
             wizard.hidden_count = len(ids) - len(visible)
             wizard.run_in_background = len(moving) > threshold

@@ -1,3 +1,4 @@
+import json
 from collections import defaultdict
 
 from odoo import _, api, fields, models
@@ -18,10 +19,12 @@ class AccountTerritoryRealignWizard(models.TransientModel):
         ('selected', 'Selected accounts'),
         ('all', 'All accounts'),
     ], required=True, default=lambda self: self._default_scope())
-    partner_ids = fields.Many2many(
-        'res.partner', 'account_territory_realign_partner_rel', 'wizard_id',
-        'partner_id', string='Accounts', domain=ACCOUNT_DOMAIN,
-        default=lambda self: self._default_partner_ids())
+    # Account ids as JSON rather than many2many: a selection or a result can
+    # hold 100,000 accounts, which the ORM would convert record by record.
+    selected_account_ids = fields.Text(
+        default=lambda self: self._default_selected_account_ids())
+    selected_count = fields.Integer(
+        compute='_compute_selected_count', string='Selected Accounts')
     reason = fields.Text(
         required=True, default=lambda self: _('Territory realignment'),
         help="Recorded on every reassignment and history line.")
@@ -61,12 +64,8 @@ class AccountTerritoryRealignWizard(models.TransientModel):
         'account.territory.realign.wizard.line', 'wizard_id',
         domain=[('kind', '=', 'no_manager')], string='Territories Giving No Manager',
         readonly=True)
-    locked_partner_ids = fields.Many2many(
-        'res.partner', 'account_territory_realign_locked_rel', 'wizard_id',
-        'partner_id', string='Locked Accounts', readonly=True)
-    unmatched_partner_ids = fields.Many2many(
-        'res.partner', 'account_territory_realign_unmatched_rel', 'wizard_id',
-        'partner_id', string='Unmatched Accounts', readonly=True)
+    locked_account_ids = fields.Text(readonly=True)
+    unmatched_account_ids = fields.Text(readonly=True)
     reassignment_ids = fields.Many2many(
         'account.manager.reassignment', 'account_territory_realign_reassignment_rel',
         'wizard_id', 'reassignment_id', string='Reassignments', readonly=True)
@@ -79,13 +78,27 @@ class AccountTerritoryRealignWizard(models.TransientModel):
         return 'all'
 
     @api.model
-    def _default_partner_ids(self):
+    def _default_selected_account_ids(self):
         ctx = self.env.context
         if ctx.get('active_model') != 'res.partner' or not ctx.get('active_ids'):
-            return []
+            return False
         # Contacts stand for their account: realignment moves accounts.
-        return self.env['res.partner'].browse(
-            ctx['active_ids']).mapped('commercial_partner_id').ids
+        return json.dumps(self._commercial_ids(ctx['active_ids']))
+
+    @api.depends('selected_account_ids')
+    def _compute_selected_count(self):
+        for wizard in self:
+            wizard.selected_count = len(json.loads(wizard.selected_account_ids or '[]'))
+
+    @api.model
+    def _commercial_ids(self, partner_ids):
+        """The accounts of ``partner_ids``, in one query rather than an ORM
+        read of every selected partner (a selection can be 100,000 rows)."""
+        self.env.cr.execute("""
+            SELECT DISTINCT commercial_partner_id FROM res_partner
+            WHERE id = ANY(%s) AND commercial_partner_id IS NOT NULL
+        """, [list(partner_ids)])
+        return sorted(row[0] for row in self.env.cr.fetchall())
 
     @api.multi
     def action_preview(self):
@@ -115,6 +128,26 @@ class AccountTerritoryRealignWizard(models.TransientModel):
         return self._reopen()
 
     @api.multi
+    def action_view_selected(self):
+        return self._action_view_accounts(self.selected_account_ids, _('Selected Accounts'))
+
+    @api.multi
+    def action_view_locked(self):
+        return self._action_view_accounts(self.locked_account_ids, _('Locked Accounts'))
+
+    @api.multi
+    def action_view_unmatched(self):
+        return self._action_view_accounts(
+            self.unmatched_account_ids, _('Accounts No Territory Matches'))
+
+    def _action_view_accounts(self, ids_json, name):
+        self.ensure_one()
+        action = self.env.ref('account_manager.res_partner_account_action').read()[0]
+        action.update(name=name, domain=[('id', 'in', json.loads(ids_json or '[]'))],
+                      context={}, target='current')
+        return action
+
+    @api.multi
     def action_view_reassignments(self):
         self.ensure_one()
         action = self.env.ref('account_manager.account_manager_reassignment_action').read()[0]
@@ -130,7 +163,7 @@ class AccountTerritoryRealignWizard(models.TransientModel):
         Partner = self.env['res.partner']
         if self.scope == 'all':
             return Partner.search(ACCOUNT_DOMAIN)
-        accounts = self.partner_ids.mapped('commercial_partner_id')
+        accounts = Partner.browse(json.loads(self.selected_account_ids or '[]'))
         if not accounts:
             raise UserError(_(
                 "Select the accounts to realign, or choose to realign all accounts."))
@@ -138,16 +171,16 @@ class AccountTerritoryRealignWizard(models.TransientModel):
 
     def _write_preview(self, plan):
         manager_moves, territory_moves = self.env['res.partner']._territory_plan_summary(plan)
-        lines = [(5, 0, 0)]
-        lines += self._prepare_manager_lines(manager_moves)
-        lines += [(0, 0, {'kind': 'territory', 'from_territory_id': old, 'to_territory_id': new,
-                          'account_count': count})
+        lines = self._prepare_manager_lines(manager_moves)
+        lines += [{'kind': 'territory', 'from_territory_id': old or None,
+                   'to_territory_id': new, 'account_count': count}
                   for (old, new), count in sorted(territory_moves.items(),
                                                   key=lambda item: -item[1])]
-        lines += [(0, 0, {'kind': 'no_manager', 'to_territory_id': territory_id,
-                          'account_count': len(partner_ids),
-                          'note': self._no_manager_note(territory_id)})
+        lines += [{'kind': 'no_manager', 'to_territory_id': territory_id,
+                   'account_count': len(partner_ids),
+                   'note': self._no_manager_note(territory_id)}
                   for territory_id, partner_ids in sorted(plan['no_manager'].items())]
+        self._replace_lines(lines)
         self.write({
             'account_count': len(plan['accounts']),
             'manager_move_count': sum(manager_moves.values()),
@@ -157,10 +190,37 @@ class AccountTerritoryRealignWizard(models.TransientModel):
             'locked_count': len(plan['locked']),
             'unmatched_count': len(plan['unmatched']),
             'no_manager_count': sum(len(ids) for ids in plan['no_manager'].values()),
-            'locked_partner_ids': [(6, 0, plan['locked'])],
-            'unmatched_partner_ids': [(6, 0, plan['unmatched'])],
-            'line_ids': lines,
+            'locked_account_ids': json.dumps(sorted(plan['locked'])),
+            'unmatched_account_ids': json.dumps(sorted(plan['unmatched'])),
         })
+
+    def _replace_lines(self, lines):
+        """Preview lines with one INSERT: a realignment of every account can
+        produce a line per pair of territories, hundreds of them, and these
+        transient rows have nothing for the ORM to compute or check."""
+        self.ensure_one()
+        cr = self.env.cr
+        cr.execute('DELETE FROM account_territory_realign_wizard_line WHERE wizard_id = %s',
+                   [self.id])
+        if lines:
+            columns = ['kind', 'from_manager_id', 'to_manager_id', 'from_territory_id',
+                       'to_territory_id', 'account_count', 'note']
+            values = [[line.get(column) or None for line in lines] for column in columns]
+            cr.execute("""
+                INSERT INTO account_territory_realign_wizard_line
+                    (wizard_id, kind, from_manager_id, to_manager_id, from_territory_id,
+                     to_territory_id, account_count, note, create_uid, create_date,
+                     write_uid, write_date)
+                SELECT %s, l.kind, l.from_manager_id, l.to_manager_id, l.from_territory_id,
+                       l.to_territory_id, l.account_count, l.note, %s,
+                       (now() at time zone 'UTC'), %s, (now() at time zone 'UTC')
+                FROM unnest(%s::varchar[], %s::int[], %s::int[], %s::int[], %s::int[],
+                            %s::int[], %s::varchar[])
+                     AS l(kind, from_manager_id, to_manager_id, from_territory_id,
+                          to_territory_id, account_count, note)
+            """, [self.id, self.env.uid, self.env.uid] + values)
+        self.invalidate_cache()
+        self.env['account.territory.realign.wizard.line'].invalidate_cache()
 
     def _prepare_manager_lines(self, manager_moves):
         """One line per (from, to) pair, with the capacity each receiving
@@ -171,19 +231,26 @@ class AccountTerritoryRealignWizard(models.TransientModel):
             balance[new] += count
             if old:
                 balance[old] -= count
+        held = self._count_accounts(list(balance))
         lines = []
         for (old, new), count in sorted(manager_moves.items(), key=lambda item: -item[1]):
             manager = Manager.browse(new)
-            after = manager.account_count + balance[new]
+            after = held.get(new, 0) + balance[new]
             note = False
             if manager.capacity and after > manager.capacity:
                 note = _("%s would hold %d accounts for a capacity of %d%s") % (
                     manager.name, after, manager.capacity,
                     _(" (refused: strict capacity)") if manager.tier_id.strict_capacity else '')
-            lines.append((0, 0, {
-                'kind': 'manager', 'from_manager_id': old, 'to_manager_id': new,
-                'account_count': count, 'note': note}))
+            lines.append({'kind': 'manager', 'from_manager_id': old, 'to_manager_id': new,
+                          'account_count': count, 'note': note})
         return lines
+
+    def _count_accounts(self, manager_ids):
+        """Accounts each manager holds now, in one query."""
+        data = self.env['res.partner'].sudo().read_group(
+            [('account_manager_id', 'in', manager_ids)] + ACCOUNT_DOMAIN,
+            ['account_manager_id'], ['account_manager_id'])
+        return {d['account_manager_id'][0]: d['account_manager_id_count'] for d in data}
 
     def _no_manager_note(self, territory_id):
         territory = self.env['account.territory'].browse(territory_id)

@@ -1,0 +1,128 @@
+"""History over RPC, and what each demo user reaches."""
+import pytest
+
+A = 'account_manager.'
+COMMERCIAL = ['|', ('is_company', '=', True), ('parent_id', '=', False)]
+
+
+def test_rpc_write_opens_manual_line(admin):
+    account = admin.ref(A + 'partner_aurore_france_demo')
+    kenji = admin.ref(A + 'manager_kenji_demo')
+    old = admin('res.partner', 'read', [account], ['account_manager_id'])[0][
+        'account_manager_id'][0]
+    admin('res.partner', 'write', [account], {'account_manager_id': kenji})
+    try:
+        lines = admin('account.manager.assignment', 'search_read',
+                      [('partner_id', '=', account), ('role', '=', 'primary'),
+                       ('date_end', '=', False)], ['manager_id', 'origin'])
+        assert len(lines) == 1
+        assert lines[0]['manager_id'][0] == kenji
+        assert lines[0]['origin'] == 'manual'
+    finally:
+        admin('res.partner', 'write', [account], {'account_manager_id': old})
+    lines = admin('account.manager.assignment', 'search_read',
+                  [('partner_id', '=', account), ('date_end', '=', False),
+                   ('role', '=', 'primary')], ['manager_id'])
+    assert [line['manager_id'][0] for line in lines] == [old]
+
+
+@pytest.mark.parametrize('login', ['gloria', 'nadia', 'karim', 'adele'])
+def test_history_locked_for_demo_users(admin, users, login):
+    client = users[login]
+    lines = client('account.manager.assignment', 'search_read', [], ['reason'], limit=1)
+    assert lines, '%s sees some history' % login
+    line = lines[0]['id']
+    for method, args in (('write', ([line], {'reason': 'rewritten'})),
+                         ('unlink', ([line],)),
+                         ('create', ({'partner_id': 1, 'manager_id': 1},))):
+        error = client.refused('account.manager.assignment', method, *args)
+        assert error.name == 'odoo.exceptions.AccessError', (method, error)
+    assert admin('account.manager.assignment', 'read', [line], ['reason'])[0][
+        'reason'] == lines[0]['reason']
+
+
+def test_history_correctable_by_admin(admin):
+    line = admin('account.manager.assignment', 'search', [], limit=1)[0]
+    reason = admin('account.manager.assignment', 'read', [line], ['reason'])[0]['reason']
+    admin('account.manager.assignment', 'write', [line], {'reason': 'corrected by admin'})
+    assert admin('account.manager.assignment', 'read', [line], ['reason'])[0][
+        'reason'] == 'corrected by admin'
+    admin('account.manager.assignment', 'write', [line], {'reason': reason})
+    # A scratch line the administrator creates and deletes again.
+    account = admin.ref(A + 'partner_aurore_france_demo')
+    manager = admin.ref(A + 'manager_nadia_demo')
+    scratch = admin('account.manager.assignment', 'create', {
+        'partner_id': account, 'manager_id': manager, 'role': 'backup',
+        'date_start': '2020-01-01 00:00:00', 'date_end': '2020-02-01 00:00:00',
+        'origin': 'manual', 'reason': 'scratch'})
+    admin('account.manager.assignment', 'unlink', [scratch])
+    assert not admin('account.manager.assignment', 'search', [('id', '=', scratch)])
+
+
+def _managers(admin, login):
+    return admin('account.manager', 'search', [('user_id.login', '=', login)])
+
+
+def _reach(admin, login, team):
+    """Manager ids whose accounts ``login`` may see (own, backed-up, and
+    with ``team`` everything below them)."""
+    own = _managers(admin, login)
+    ids = set(own)
+    ids |= set(admin('account.manager', 'search', [('backup_manager_id', 'in', own)]))
+    if team:
+        ids |= set(admin('account.manager', 'search', [('id', 'child_of', own)]))
+    return ids
+
+
+def test_karim_sees_only_his_reach(admin, users):
+    karim = users['karim']
+    visible = karim('res.partner', 'search_read', COMMERCIAL,
+                    ['account_manager_id', 'user_ids'])
+    reach = _reach(admin, 'karim', team=False)
+    own_partner = karim('res.users', 'read', [karim.uid], ['partner_id', 'company_id'])[0]
+    company_partner = admin('res.company', 'read', [own_partner['company_id'][0]],
+                            ['partner_id'])[0]['partner_id'][0]
+    for partner in visible:
+        manager = partner['account_manager_id'] and partner['account_manager_id'][0]
+        assert (not manager or manager in reach
+                or partner['id'] in (own_partner['partner_id'][0], company_partner)), partner
+    # and he sees every account he manages
+    mine = admin('res.partner', 'search', [('account_manager_id', 'in', list(reach))]
+                 + COMMERCIAL)
+    assert mine and set(mine) <= {p['id'] for p in visible}
+
+
+def test_nadia_does_not_see_niklas_branch(admin, users):
+    niklas_branch = admin('account.manager', 'search', [
+        ('id', 'child_of', _managers(admin, 'niklas'))])
+    theirs = admin('res.partner', 'search', [('account_manager_id', 'in', niklas_branch)])
+    assert theirs
+    visible = users['nadia']('res.partner', 'search', [('id', 'in', theirs)])
+    backed_up = _reach(admin, 'nadia', team=True)
+    allowed = set(admin('res.partner', 'search', [
+        ('id', 'in', theirs), ('account_manager_id', 'in', list(backed_up))]))
+    territory_reach = admin('account.territory', 'search', [
+        ('id', 'child_of', admin('account.territory', 'search', [
+            ('manager_id', 'in', _managers(admin, 'nadia'))]))])
+    allowed |= set(admin('res.partner', 'search', [
+        ('id', 'in', theirs), ('territory_id', 'in', territory_reach)]))
+    assert set(visible) <= allowed
+    assert len(visible) < len(theirs)
+
+
+def test_gloria_sees_all(admin, users):
+    everything = admin('res.partner', 'search_count', COMMERCIAL)
+    assert users['gloria']('res.partner', 'search_count', COMMERCIAL) == everything
+
+
+def test_read_outside_reach_refused(admin, users):
+    karim = users['karim']
+    reach = _reach(admin, 'karim', team=False)
+    outside = admin('res.partner', 'search', [
+        ('account_manager_id', '!=', False),
+        ('account_manager_id', 'not in', list(reach))] + COMMERCIAL, limit=1)
+    assert outside
+    error = karim.refused('res.partner', 'read', outside, ['name'])
+    assert error.name == 'odoo.exceptions.AccessError'
+    error = karim.refused('res.partner', 'write', outside, {'comment': 'mine now'})
+    assert error.name == 'odoo.exceptions.AccessError'
