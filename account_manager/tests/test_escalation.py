@@ -378,6 +378,14 @@ class TestEscalationTransitions(EscalationCase):
             self.escalate_further(self.escalation, self.u_karim)
         self.assertEqual(self.snapshot(self.escalation), before)
 
+    def test_escalating_out_of_sight_returns_to_the_list(self):
+        action = self.escalate_further(self.escalation, self.u_karim)
+        still_visible = bool(self.Escalation.sudo(self.u_karim).search(
+            [('id', '=', self.escalation.id)]))
+        self.assertEqual(action['type'] == 'ir.actions.act_window_close', still_visible)
+        if not still_visible:
+            self.assertEqual(action['res_model'], 'account.escalation')
+
     def test_escalating_acknowledged_reopens_for_the_new_holder(self):
         self.as_karim.action_acknowledge()
         self.escalate_further(self.escalation, self.u_karim)

@@ -80,7 +80,12 @@ class AccountEscalationWizard(models.TransientModel):
     def action_escalate(self):
         self.ensure_one()
         if self.escalation_id:
-            self._escalate_further()
+            escalation = self._escalate_further()
+            escalation.invalidate_cache()
+            if not escalation.search([('id', '=', escalation.id)]):
+                # Passed on out of the user's sight (record rules): back to
+                # the list rather than reloading a form they cannot read.
+                return self.env.ref('account_manager.account_escalation_action').read()[0]
             return {'type': 'ir.actions.act_window_close'}
         escalation = self._escalate_new()
         return {
