@@ -1,6 +1,6 @@
 """JSON-RPC client and fixtures for the external suite.
 
-The server and database come from tests_rpc/run-suite.sh (AM_RPC_URL, AM_RPC_DB).
+The server and database come from tests_rpc/run.sh (AM_RPC_URL, AM_RPC_DB).
 Every call goes through /jsonrpc, service ``object``, ``execute_kw``, as an
 integration would."""
 import itertools

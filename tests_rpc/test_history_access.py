@@ -106,6 +106,14 @@ def test_nadia_does_not_see_niklas_branch(admin, users):
             ('manager_id', 'in', _managers(admin, 'nadia'))]))])
     allowed |= set(admin('res.partner', 'search', [
         ('id', 'in', theirs), ('territory_id', 'in', territory_reach)]))
+    # She also reads the accounts (and their contacts) of the escalations
+    # her team holds: the holder must be able to open the account.
+    team = list(_reach(admin, 'nadia', team=True))
+    escalated = admin('account.escalation', 'search_read', [
+        ('manager_id', 'in', team)], ['partner_id'], context={'active_test': False})
+    allowed |= set(admin('res.partner', 'search', [
+        ('id', 'in', theirs),
+        ('commercial_partner_id', 'in', [e['partner_id'][0] for e in escalated])]))
     assert set(visible) <= allowed
     assert len(visible) < len(theirs)
 

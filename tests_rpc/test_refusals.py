@@ -108,3 +108,29 @@ def test_escalate_at_top_without_target_refused(admin, users):
     assert error.name == 'odoo.exceptions.UserError'
     assert admin('account.escalation', 'search_count',
                  [('partner_id', '=', account)]) == before
+
+
+def test_records_of_another_company_refused(admin):
+    company = admin('res.company', 'create', {'name': 'RPC Other Company'})
+    user = admin('res.users', 'create', {
+        'name': 'Olga Other', 'login': 'rpc_olga', 'company_id': company,
+        'company_ids': [(6, 0, [company])]})
+    tier = admin.ref(A + 'tier_national_account_manager')
+    olga = admin('account.manager', 'create', {
+        'user_id': user, 'tier_id': tier, 'company_id': company})
+    account = admin.ref(A + 'partner_aurore_france_demo')
+    kenji = admin.ref(A + 'manager_kenji_demo')
+    fields = ['account_manager_id', 'assignment_ids']
+    before = _read(admin, 'res.partner', [account], fields)
+    error = admin.refused('res.partner', 'write', [account], {'account_manager_id': olga})
+    assert 'RPC Other Company' in error.message and 'Olga Other' in error.message
+    assert _read(admin, 'res.partner', [account], fields) == before
+    error = admin.refused('account.manager', 'write', [kenji], {'parent_id': olga})
+    assert 'another company' in error.message
+    ctx = {'active_model': 'res.partner', 'active_ids': [account]}
+    wizard = admin('account.manager.reassign.wizard', 'create', {
+        'to_manager_id': olga, 'reason': 'wrong company'}, context=ctx)
+    error = admin.refused('account.manager.reassign.wizard', 'action_reassign', [wizard],
+                          context=ctx)
+    assert 'another company' in error.message
+    assert _read(admin, 'res.partner', [account], fields) == before

@@ -1,14 +1,19 @@
-"""Uninstall and reinstall over RPC, last (the file name sorts last): the
-partners and their other data survive, and the addon installs again."""
+"""The addon's life cycle over RPC, last (the file name sorts last): an
+upgrade keeps every record; uninstalling keeps the partners and their other
+data; installing again on a database with thousands of partners that have
+salespersons breaks nothing, and the adoption action turns the salespersons
+into account managers of their accounts, with history origin ``import``."""
 import os
 
-import pytest
-
 A = 'account_manager.'
-
-pytestmark = pytest.mark.skipif(
-    os.environ.get('AM_RPC_LIFECYCLE', '1') != '1',
-    reason='AM_RPC_LIFECYCLE=0: uninstall/reinstall skipped')
+MODELS = ['account.manager.tier', 'account.manager', 'account.territory',
+          'account.territory.rule', 'account.manager.assignment',
+          'account.manager.reassignment', 'account.escalation']
+PARTNER_FIELDS = ['name', 'email', 'parent_id', 'user_id', 'customer', 'is_company']
+# Partners with a salesperson created before the reinstall (a parameter, so
+# that a quick local run can use fewer).
+SOLD_ACCOUNTS = int(os.environ.get('AM_RPC_SOLD_ACCOUNTS', '3000'))
+SALESPERSONS = 5
 
 
 def _module(admin):
@@ -16,29 +21,83 @@ def _module(admin):
                  ['state'])[0]
 
 
-def test_uninstall_keeps_partners_and_reinstall_works(admin):
-    partners = admin('res.partner', 'search_read', [], ['name', 'email', 'parent_id'],
+def _snapshot(admin):
+    """Every record of the addon, every field read as the API returns it."""
+    ctx = {'active_test': False}
+    snapshot = {}
+    for model in MODELS:
+        fields = [name for name, field in admin(model, 'fields_get', [],
+                                                attributes=['type', 'store']).items()
+                  if field.get('store') and field['type'] not in ('binary',)
+                  and name not in ('write_date', '__last_update')]
+        snapshot[model] = admin(model, 'search_read', [], fields, context=ctx, order='id')
+    snapshot['res.partner'] = admin(
+        'res.partner', 'search_read', [], PARTNER_FIELDS + [
+            'account_manager_id', 'territory_id', 'required_tier_id',
+            'territory_locked', 'account_parent_id'], context=ctx, order='id')
+    return snapshot
+
+
+def test_upgrade_keeps_every_record(admin):
+    before = _snapshot(admin)
+    assert before['account.manager'] and before['account.manager.assignment']
+    module = _module(admin)
+    admin('ir.module.module', 'button_immediate_upgrade', [module['id']])
+    assert _module(admin)['state'] == 'installed'
+    after = _snapshot(admin)
+    for model, records in before.items():
+        assert after[model] == records, model
+
+
+def test_uninstall_keeps_partners_and_reinstall_adopts_salespersons(admin):
+    partners = admin('res.partner', 'search_read', [], PARTNER_FIELDS,
                      context={'active_test': False}, order='id')
     module = _module(admin)
     assert module['state'] == 'installed'
     admin('ir.module.module', 'button_immediate_uninstall', [module['id']])
     assert _module(admin)['state'] == 'uninstalled'
-    after = admin('res.partner', 'search_read', [], ['name', 'email', 'parent_id'],
+    after = admin('res.partner', 'search_read', [], PARTNER_FIELDS,
                   context={'active_test': False}, order='id')
-    # The addon's own demo partners go with it; every other partner stays as it was.
+    # The addon's own demo partners go with it; every other partner stays
+    # exactly as it was.
     kept = {p['id']: p for p in after}
-    demo_ids = set(admin('ir.model.data', 'search', [
-        ('module', '=', 'account_manager'), ('model', '=', 'res.partner')]))
-    lost = [p for p in partners if p['id'] not in kept]
-    assert all(p['name'] for p in lost)
     for partner in partners:
         if partner['id'] in kept:
             assert kept[partner['id']] == partner
-    assert not demo_ids  # the xml ids went with the module
+    assert len(kept) >= len(partners) - 40, 'only the demo partners may go'
+    assert not admin('ir.model.data', 'search', [('module', '=', 'account_manager')])
     fields = admin('res.partner', 'fields_get', [], attributes=['type'])
     assert 'account_manager_id' not in fields
+
+    # An existing sales organisation: salespersons and thousands of accounts.
+    group_user = admin.ref('base.group_user')
+    sellers = [admin('res.users', 'create', {
+        'name': 'Seller %d' % i, 'login': 'rpc_seller_%d' % i,
+        'groups_id': [(6, 0, [group_user])]}) for i in range(SALESPERSONS)]
+    result = admin('res.partner', 'load', ['name', 'is_company', 'customer', 'user_id/.id'], [
+        ['Existing customer %05d' % i, True, True, sellers[i % SALESPERSONS]]
+        for i in range(SOLD_ACCOUNTS)])
+    assert not result['messages'], result['messages'][:3]
+    sold = result['ids']
+    assert len(sold) == SOLD_ACCOUNTS
+    before = admin('res.partner', 'read', sold, PARTNER_FIELDS)
+
     admin('ir.module.module', 'button_immediate_install', [module['id']])
     assert _module(admin)['state'] == 'installed'
     assert admin('account.manager.tier', 'search_count', []) >= 4
-    assert 'account_manager_id' in admin('res.partner', 'fields_get', [],
-                                         attributes=['type'])
+    # Installing changes nothing of the existing accounts.
+    assert admin('res.partner', 'read', sold, PARTNER_FIELDS) == before
+    assert not admin('res.partner', 'search_count', [
+        ('id', 'in', sold), ('account_manager_id', '!=', False)])
+
+    admin('account.manager', 'action_adopt_salespersons')
+    managers = admin('account.manager', 'search_read', [('user_id', 'in', sellers)],
+                     ['user_id'])
+    assert sorted(m['user_id'][0] for m in managers) == sorted(sellers)
+    manager_of = {m['user_id'][0]: m['id'] for m in managers}
+    adopted = admin('res.partner', 'read', sold, ['user_id', 'account_manager_id'])
+    for partner in adopted:
+        assert partner['account_manager_id'][0] == manager_of[partner['user_id'][0]]
+    lines = admin('account.manager.assignment', 'read_group', [
+        ('partner_id', 'in', sold), ('date_end', '=', False)], ['origin'], ['origin'])
+    assert [(g['origin'], g['origin_count']) for g in lines] == [('import', SOLD_ACCOUNTS)]

@@ -12,3 +12,4 @@ from . import res_config_settings
 from . import res_users
 from . import ir_rule
 from . import account_manager_adopt
+from . import input_check_models

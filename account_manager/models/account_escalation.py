@@ -197,6 +197,7 @@ class AccountEscalation(models.Model):
     def action_acknowledge(self):
         """The holder takes the concern on: it stops the clock (the
         scheduled action leaves acknowledged escalations alone)."""
+        self._check_record_ids()
         self._check_state(('open',), _("acknowledged"))
         self._check_holder_rights(_("acknowledge"))
         self._transition({
@@ -208,6 +209,7 @@ class AccountEscalation(models.Model):
 
     @api.multi
     def action_resolve(self):
+        self._check_record_ids()
         self._check_state(OPEN_STATES, _("resolved"))
         self._check_holder_rights(_("resolve"))
         missing = self.filtered(lambda e: not (e.resolution or '').strip())
@@ -231,6 +233,7 @@ class AccountEscalation(models.Model):
 
     @api.multi
     def action_cancel(self):
+        self._check_record_ids()
         self._check_state(OPEN_STATES, _("cancelled"))
         self._check_holder_rights(_("cancel"), allow_raiser=True)
         self._escalation_activities().unlink()
@@ -240,6 +243,7 @@ class AccountEscalation(models.Model):
     @api.multi
     def action_reopen(self):
         """Back to the current holder, with a fresh deadline."""
+        self._check_record_ids()
         self._check_state(('resolved', 'cancelled'), _("reopened"))
         self._check_holder_rights(_("reopen"), allow_raiser=True)
         now = _to_datetime(fields.Datetime.now())
@@ -265,7 +269,7 @@ class AccountEscalation(models.Model):
     @api.multi
     def action_escalate_further(self):
         """Open the wizard on this escalation ("Escalate further…")."""
-        self.ensure_one()
+        self._ensure_one_record()
         self._check_state(OPEN_STATES, _("escalated further"))
         self._check_holder_rights(_("escalate further"))
         action = self.env.ref(

@@ -178,7 +178,7 @@ class AccountManager(models.Model):
 
     @api.multi
     def action_view_accounts(self):
-        self.ensure_one()
+        self._ensure_one_record()
         action = self.env.ref('account_manager.res_partner_account_action').read()[0]
         action['domain'] = [('account_manager_id', '=', self.id)] + ACCOUNT_DOMAIN
         action['context'] = {'default_account_manager_id': self.id,
@@ -187,7 +187,7 @@ class AccountManager(models.Model):
 
     @api.multi
     def action_view_team_accounts(self):
-        self.ensure_one()
+        self._ensure_one_record()
         action = self.env.ref('account_manager.res_partner_account_action').read()[0]
         action['domain'] = [('account_manager_id', 'child_of', self.id)] + ACCOUNT_DOMAIN
         return action

@@ -17,6 +17,7 @@ class AccountManager(models.Model):
         tier is above the new manager's tier are left alone (the tier rule
         would refuse them); run it again after raising the tier. Running it
         twice changes nothing the second time."""
+        self._check_record_ids()
         if not self.env.user.has_group('account_manager.group_account_admin'):
             raise AccessError(_(
                 "Only an Account Management administrator may create managers "

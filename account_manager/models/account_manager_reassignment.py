@@ -113,7 +113,7 @@ class AccountManagerReassignment(models.Model):
 
     @api.multi
     def action_view_accounts(self):
-        self.ensure_one()
+        self._ensure_one_record()
         action = self.env.ref('account_manager.res_partner_account_action').read()[0]
         if self.state == 'done':
             action['domain'] = [('assignment_ids.reassignment_id', '=', self.id)]
@@ -127,6 +127,7 @@ class AccountManagerReassignment(models.Model):
         """Process a queued (or failed) background reassignment at once, in
         this request and its transaction, instead of waiting for the
         scheduled action."""
+        self._check_record_ids()
         user = self.env.user
         is_admin = user.has_group('account_manager.group_account_admin')
         for reassignment in self:

@@ -162,7 +162,7 @@ class AccountTerritory(models.Model):
 
     @api.multi
     def action_view_rules(self):
-        self.ensure_one()
+        self._ensure_one_record()
         return {
             'type': 'ir.actions.act_window',
             'name': _('Assignment Rules'),
@@ -174,7 +174,7 @@ class AccountTerritory(models.Model):
 
     @api.multi
     def action_view_accounts(self):
-        self.ensure_one()
+        self._ensure_one_record()
         action = self.env.ref('account_manager.res_partner_account_action').read()[0]
         action['domain'] = [('territory_id', 'child_of', self.id)] + ACCOUNT_DOMAIN
         action['context'] = {'default_territory_id': self.id, 'default_is_company': True}

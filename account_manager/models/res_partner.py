@@ -1,5 +1,5 @@
-from odoo import _, api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo import SUPERUSER_ID, _, api, fields, models
+from odoo.exceptions import AccessError, UserError, ValidationError
 
 # An account is a commercial partner: a company, or a person with no parent.
 ACCOUNT_DOMAIN = ['|', ('is_company', '=', True), ('parent_id', '=', False)]
@@ -11,7 +11,7 @@ ACCOUNT_COMMERCIAL_FIELDS = [
 
 
 class ResPartner(models.Model):
-    _inherit = 'res.partner'
+    _inherit = 'res.partner'  # pylint: disable=consider-merging-classes-inherited
 
     account_manager_id = fields.Many2one(
         'account.manager', string='Account Manager', index=True,
@@ -99,8 +99,9 @@ class ResPartner(models.Model):
     @api.constrains('account_manager_id', 'required_tier_id')
     def _check_required_tier(self):
         """An account's manager must reach the tier it requires; name every
-        offender so the user can fix the whole batch at once."""
-        wrong = self.filtered(
+        offender so the user can fix the whole batch at once. Read as
+        superuser: the manager's tier is a fact, whoever looks."""
+        wrong = self.sudo().filtered(
             lambda p: p._is_account() and p.account_manager_id and p.required_tier_id
             and p.account_manager_id.tier_id.level < p.required_tier_id.level)
         if wrong:
@@ -138,6 +139,7 @@ class ResPartner(models.Model):
 
     @api.model
     def create(self, vals):
+        self._check_manager_in_reach(vals.get('account_manager_id'))
         partner = super(ResPartner, self).create(vals)
         if partner.account_manager_id and partner._is_account():
             partner._record_manager_change()
@@ -150,12 +152,35 @@ class ResPartner(models.Model):
             new_manager_id = vals['account_manager_id'] or False
             changed = self.filtered(
                 lambda p: p._is_account() and p.account_manager_id.id != new_manager_id)
+            changed._check_manager_in_reach(new_manager_id)
         res = super(ResPartner, self).write(vals)
         if set(ACCOUNT_COMMERCIAL_FIELDS) & set(vals):
             self._check_contacts_follow_account()
         if changed:
             changed._record_manager_change()
         return res
+
+    def _check_manager_in_reach(self, manager_id):
+        """A restricted user may give accounts only to a manager within
+        their reach (Own Accounts: themselves or whom they stand in for;
+        Team Accounts: their team), as with the Reassign wizard; handovers
+        beyond go through a team lead. Without this, a manager could give
+        an account away from its form and lose sight of it. Territory
+        assignment, which places a new account by its address, is not the
+        user's choice and is left alone."""
+        if isinstance(manager_id, models.BaseModel):
+            manager_id = manager_id.id
+        if not manager_id or self.env.uid == SUPERUSER_ID \
+                or self.env.context.get('account_manager_origin') == 'territory':
+            return
+        reach = self.env.user._account_manager_reach()
+        if reach['restricted'] and manager_id not in reach['manager_ids']:
+            raise AccessError(_(
+                "You cannot give accounts to %s, who is outside your team. "
+                "Ask your team lead to reassign them:\n%s") % (
+                self.env['account.manager'].sudo().browse(manager_id).name,
+                '\n'.join('- %s' % name for name in
+                          self.sudo().mapped('display_name')[:20]) or _('- a new account')))
 
     def _check_contacts_follow_account(self):
         """Contacts mirror their account: a direct change on a contact would
@@ -212,7 +237,9 @@ class ResPartner(models.Model):
             'origin': ctx.get('account_manager_origin') or 'manual',
             'reason': ctx.get('account_manager_reason'),
             'reassignment_id': ctx.get('account_manager_reassignment_id'),
-            'user_id': self.env.uid,
+            # Code running as superuser on a user's behalf names the user.
+            'user_id': ctx.get('account_manager_acting_uid') or self.env.uid
+            if self.env.uid == SUPERUSER_ID else self.env.uid,
             'company_id': manager.company_id.id,
         }
 
@@ -314,7 +341,7 @@ class ResPartner(models.Model):
 
     @api.multi
     def action_view_escalations(self):
-        self.ensure_one()
+        self._ensure_one_record()
         action = self.env.ref('account_manager.account_escalation_action').read()[0]
         action['domain'] = [('partner_id', '=', self.commercial_partner_id.id)]
         action['context'] = {'default_partner_id': self.commercial_partner_id.id}
@@ -322,7 +349,7 @@ class ResPartner(models.Model):
 
     @api.multi
     def action_view_assignments(self):
-        self.ensure_one()
+        self._ensure_one_record()
         action = self.env.ref('account_manager.account_manager_assignment_action').read()[0]
         action['domain'] = [('partner_id', '=', self.commercial_partner_id.id)]
         return action

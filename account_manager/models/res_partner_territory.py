@@ -309,9 +309,14 @@ class ResPartner(models.Model):
         for partner_id, target in plan['targets'].items():
             groups[target].append(partner_id)
         Territory = self.env['account.territory']
+        # The territory places the account, not the user: written as
+        # superuser, so that a manager may register an account that lands
+        # with somebody else (whose account they then no longer edit); the
+        # history still names the user who made the change.
+        acting = self.with_context(account_manager_acting_uid=self.env.uid).sudo()
         for (territory_id, manager_id), partner_ids in groups.items():
             territory = Territory.browse(territory_id)
-            partners = self.browse(partner_ids).with_context(
+            partners = acting.browse(partner_ids).with_context(
                 territory_assignment_skip=True,
                 account_manager_origin='territory',
                 account_manager_reason=_('Territory assignment: %s') % territory.complete_name)

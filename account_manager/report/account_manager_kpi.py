@@ -8,8 +8,10 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools.safe_eval import safe_eval
 
+from ..models.input_check import InputCheck
 
-class AccountManagerKpi(models.Model):
+
+class AccountManagerKpi(InputCheck, models.Model):
     """A number on the account management dashboard.
 
     Each indicator is a saved filter of one analysis: an action (the report
@@ -76,7 +78,7 @@ class AccountManagerKpi(models.Model):
     @api.multi
     def action_open(self):
         """The analysis, in list view, with the indicator's filter on."""
-        self.ensure_one()
+        self._ensure_one_record()
         action = self.action_id.read()[0]
         context = safe_eval(action.get('context') or '{}', self._eval_context())
         context.update({'search_default_%s' % self.filter_name: 1})

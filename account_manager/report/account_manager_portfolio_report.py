@@ -1,8 +1,10 @@
 from odoo import _, api, fields, models, tools
 
 from ..models.account_manager_tier import TERRITORY_TYPES
+from ..models.input_check import InputCheck
 
-class AccountManagerPortfolioReport(models.Model):
+
+class AccountManagerPortfolioReport(InputCheck, models.Model):
     """One row per account: who holds it, who they roll up to, where it
     sits, and whether its coverage has a gap.
 
@@ -122,6 +124,7 @@ class AccountManagerPortfolioReport(models.Model):
     def action_open_accounts(self):
         """The accounts behind the selected rows, where they can be edited
         or handed over (Reassign accounts…)."""
+        self._check_record_ids()
         action = self.env.ref('account_manager.res_partner_account_action').read()[0]
         action.update({
             'name': _('Accounts'),

@@ -5,11 +5,12 @@ from datetime import timedelta
 import xlsxwriter
 
 from odoo import _, api, fields, models
+from ..models.input_check import InputCheck
 
 READ_CHUNK = 1000
 
 
-class AccountManagerReportExport(models.TransientModel):
+class AccountManagerReportExport(InputCheck, models.TransientModel):
     """The analyses as one spreadsheet, for directors who work in Excel.
 
     Built with XlsxWriter (a dependency of Odoo itself) rather than the
@@ -43,7 +44,7 @@ class AccountManagerReportExport(models.TransientModel):
 
     @api.multi
     def action_export(self):
-        self.ensure_one()
+        self._ensure_one_record()
         self.write({
             'data': base64.b64encode(self._build_workbook()),
             'filename': _('Account management analysis %s.xlsx') % (

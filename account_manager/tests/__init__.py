@@ -5,3 +5,4 @@ from . import test_escalation
 from . import test_territory_assignment
 from . import test_reporting
 from . import test_lifecycle
+from . import test_input_check

@@ -160,7 +160,9 @@ class AccountManagerCase(SavepointCase):
         with self.assertRaisesRegex(exception, regex or '') as caught:
             with self.env.cr.savepoint():
                 yield caught
-        self.env.cache.invalidate()
+        # What the refused call left in the caches is gone with the
+        # rolled-back savepoint: read everything afresh.
+        self.env.clear()
 
     def current_lines(self, account):
         return self.Assignment.search([

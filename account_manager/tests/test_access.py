@@ -171,8 +171,8 @@ class TestAccess(AccountManagerCase):
             # Creating reads the parent (contacts) and runs the constraints
             # as the user: a refusal may come from either, before Odoo's own
             # create check; Odoo wraps the latter in a ValidationError.
-            with self.assertRefused((AccessError, ValidationError),
-                                    '%s|%s' % (REFUSED['create'], REFUSED['read'])):
+            with self.assertRefused((AccessError, ValidationError), '%s|%s|%s' % (
+                    REFUSED['create'], REFUSED['read'], 'outside your team')):
                 Model.sudo(user).create(vals)
         self.assertEqual(Model.search_count([]), before)
 
@@ -605,7 +605,7 @@ class TestAccess(AccountManagerCase):
             'name': 'Spain', 'code': 'ES', 'territory_type': 'country',
             'company_id': company_b.id, 'manager_id': manager_b.id})
         account_b = self.Partner.create({
-            'name': 'Madrid Motors', 'is_company': True,
+            'name': 'Madrid Motors', 'is_company': True, 'company_id': company_b.id,
             'account_manager_id': manager_b.id, 'territory_id': territory_b.id})
         line_b = self.current_lines(account_b)
         escalation_b = self.Escalation.create({

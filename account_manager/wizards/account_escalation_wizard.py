@@ -4,9 +4,10 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 
 from ..models.account_escalation import OPEN_STATES, SEVERITIES
+from ..models.input_check import InputCheck
 
 
-class AccountEscalationWizard(models.TransientModel):
+class AccountEscalationWizard(InputCheck, models.TransientModel):
     _name = 'account.escalation.wizard'
     _description = 'Escalate a Customer Concern'
 
@@ -78,7 +79,7 @@ class AccountEscalationWizard(models.TransientModel):
 
     @api.multi
     def action_escalate(self):
-        self.ensure_one()
+        self._ensure_one_record()
         if self.escalation_id:
             escalation = self._escalate_further()
             escalation.invalidate_cache()

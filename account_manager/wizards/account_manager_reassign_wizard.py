@@ -2,6 +2,7 @@ from odoo import SUPERUSER_ID, _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 
 from ..models.account_manager_reassignment import DEFAULT_ASYNC_THRESHOLD
+from ..models.input_check import InputCheck
 from ..models.res_partner import ACCOUNT_DOMAIN
 
 SOURCES = [
@@ -11,7 +12,7 @@ SOURCES = [
 ]
 
 
-class AccountManagerReassignWizard(models.TransientModel):
+class AccountManagerReassignWizard(InputCheck, models.TransientModel):
     """Hand a set of accounts over to another manager, after a preview.
 
     The accounts are the selection (Action menu of partners), all accounts of
@@ -185,7 +186,7 @@ class AccountManagerReassignWizard(models.TransientModel):
     def action_reassign(self):
         """Check everything, then move the accounts now (or queue them when
         they are many) and open the reassignment that records it."""
-        self.ensure_one()
+        self._ensure_one_record()
         Reassignment = self.env['account.manager.reassignment']
         accounts, to_manager = self._check_reassign()
         args = dict(
@@ -220,6 +221,14 @@ class AccountManagerReassignWizard(models.TransientModel):
             raise UserError(self._get_empty_message())
         self._check_in_reach('res.partner', accounts.ids)
         self._check_rights(accounts, to_manager)
+        company = to_manager.sudo().company_id
+        foreign = accounts.sudo().filtered(
+            lambda a: a.company_id and a.company_id != company)
+        if foreign:
+            raise UserError(_(
+                "%s works for %s and cannot take over accounts of another "
+                "company: %s") % (to_manager.sudo().name, company.name, ', '.join(
+                    '%s (%s)' % (a.display_name, a.company_id.name) for a in foreign[:10])))
         moving = self._get_moving_ids(accounts)
         if not moving:
             raise UserError(_(

@@ -5,10 +5,11 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 
 from ..models.account_manager_reassignment import DEFAULT_ASYNC_THRESHOLD
+from ..models.input_check import InputCheck
 from ..models.res_partner import ACCOUNT_DOMAIN
 
 
-class AccountTerritoryRealignWizard(models.TransientModel):
+class AccountTerritoryRealignWizard(InputCheck, models.TransientModel):
     """Re-run territory matching over many accounts after the territories or
     their rules changed: preview first, then apply through the reassignment
     machinery so that a realignment leaves the same trail as a handover."""
@@ -103,7 +104,7 @@ class AccountTerritoryRealignWizard(models.TransientModel):
     @api.multi
     def action_preview(self):
         """The dry run: compute everything, write nothing but the wizard."""
-        self.ensure_one()
+        self._ensure_one_record()
         self._check_realign_rights()
         plan = self._get_accounts()._plan_territory_assignment()
         self._write_preview(plan)
@@ -112,14 +113,14 @@ class AccountTerritoryRealignWizard(models.TransientModel):
 
     @api.multi
     def action_back(self):
-        self.ensure_one()
+        self._ensure_one_record()
         self.state = 'draft'
         return self._reopen()
 
     @api.multi
     def action_apply(self):
         """Recompute (accounts may have changed since the preview) and apply."""
-        self.ensure_one()
+        self._ensure_one_record()
         self._check_realign_rights()
         plan = self._get_accounts()._plan_territory_assignment()
         self._write_preview(plan)
@@ -129,14 +130,17 @@ class AccountTerritoryRealignWizard(models.TransientModel):
 
     @api.multi
     def action_view_selected(self):
+        self._check_record_ids()
         return self._action_view_accounts(self.selected_account_ids, _('Selected Accounts'))
 
     @api.multi
     def action_view_locked(self):
+        self._check_record_ids()
         return self._action_view_accounts(self.locked_account_ids, _('Locked Accounts'))
 
     @api.multi
     def action_view_unmatched(self):
+        self._check_record_ids()
         return self._action_view_accounts(
             self.unmatched_account_ids, _('Accounts No Territory Matches'))
 
@@ -149,7 +153,7 @@ class AccountTerritoryRealignWizard(models.TransientModel):
 
     @api.multi
     def action_view_reassignments(self):
-        self.ensure_one()
+        self._ensure_one_record()
         action = self.env.ref('account_manager.account_manager_reassignment_action').read()[0]
         action['domain'] = [('id', 'in', self.reassignment_ids.ids)]
         return action
@@ -313,7 +317,7 @@ class AccountTerritoryRealignWizard(models.TransientModel):
         }
 
 
-class AccountTerritoryRealignWizardLine(models.TransientModel):
+class AccountTerritoryRealignWizardLine(InputCheck, models.TransientModel):
     _name = 'account.territory.realign.wizard.line'
     _description = 'Realignment Preview Line'
     _order = 'kind, account_count desc, id'

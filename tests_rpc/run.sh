@@ -2,7 +2,7 @@
 # The JSON-RPC suite: a fresh database with the addon and its demo data, an
 # Odoo server on a free port, pytest against it over /jsonrpc.
 #
-#   tests_rpc/run-suite.sh            exits with pytest's code
+#   tests_rpc/run.sh            exits with pytest's code
 #
 # Environment: AM_RPC_DB (default account_manager_rpc), AM_RPC_KEEP=1 keeps
 # the database afterwards; AM_ADDONS_DIR and AM_DB_* (see scripts/lib.sh).
