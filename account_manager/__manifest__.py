@@ -39,6 +39,7 @@
     ],
     "demo": [
         "demo/account_manager_demo.xml",
+        "demo/account_escalation_demo.xml",
     ],
     "post_init_hook": "post_init_hook",
     "uninstall_hook": "uninstall_hook",

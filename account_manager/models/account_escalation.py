@@ -198,6 +198,8 @@ class AccountEscalation(models.Model):
         """The holder takes the concern on: it stops the clock (the
         scheduled action leaves acknowledged escalations alone)."""
         self._check_record_ids()
+        if not self:
+            return True
         self._check_state(('open',), _("acknowledged"))
         self._check_holder_rights(_("acknowledge"))
         self._transition({
@@ -210,6 +212,8 @@ class AccountEscalation(models.Model):
     @api.multi
     def action_resolve(self):
         self._check_record_ids()
+        if not self:
+            return True
         self._check_state(OPEN_STATES, _("resolved"))
         self._check_holder_rights(_("resolve"))
         missing = self.filtered(lambda e: not (e.resolution or '').strip())
@@ -234,6 +238,8 @@ class AccountEscalation(models.Model):
     @api.multi
     def action_cancel(self):
         self._check_record_ids()
+        if not self:
+            return True
         self._check_state(OPEN_STATES, _("cancelled"))
         self._check_holder_rights(_("cancel"), allow_raiser=True)
         self._escalation_activities().unlink()
@@ -244,6 +250,8 @@ class AccountEscalation(models.Model):
     def action_reopen(self):
         """Back to the current holder, with a fresh deadline."""
         self._check_record_ids()
+        if not self:
+            return True
         self._check_state(('resolved', 'cancelled'), _("reopened"))
         self._check_holder_rights(_("reopen"), allow_raiser=True)
         now = _to_datetime(fields.Datetime.now())

@@ -67,6 +67,7 @@ class InputCheck(object):
     _input_check_module = None
 
     @api.model
+    @api.returns('self', lambda value: value.id)
     def create(self, vals):
         self._check_input_vals(vals)
         return super(InputCheck, self).create(vals)
@@ -84,6 +85,20 @@ class InputCheck(object):
         if wrong:
             raise UserError(_("%s: these are not record ids: %s.") % (
                 self._description, ', '.join(show(i) for i in wrong[:MAX_RECORDS_NAMED])))
+
+    @api.model
+    def _context_active_ids(self):
+        """The records a wizard was opened on (``active_ids``, else
+        ``active_id``), refused cleanly when they are not record ids."""
+        ctx = self.env.context
+        ids = ctx.get('active_ids')
+        if not ids and ctx.get('active_id'):
+            ids = [ctx['active_id']]
+        ids = ids or []
+        if not isinstance(ids, (list, tuple)) or not all(_is_id(i) for i in ids):
+            raise UserError(_("%s: the records to work on (active_ids) must be "
+                              "record ids, not %s.") % (self._description, show(ids)))
+        return list(ids)
 
     def _ensure_one_record(self):
         """``ensure_one()`` for the public actions: a clean refusal when they

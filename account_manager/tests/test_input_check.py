@@ -110,6 +110,18 @@ class TestInputCheck(AccountManagerCase):
             (self.kenji | self.karim).action_view_accounts()
         with self.assertRefused(UserError, 'exactly one record'):
             self.env['account.escalation.wizard'].browse().action_escalate()
+        # Buttons on no record do nothing.
+        self.assertTrue(Escalation.browse().action_acknowledge())
+
+    def test_wizards_refuse_broken_active_ids(self):
+        for ctx in ({'active_ids': ['abc']}, {'active_id': 'abc'},
+                    {'active_ids': 'not a list'}, {'active_ids': [None]}):
+            ctx = dict(ctx, active_model='res.partner')
+            for model, vals in (('account.manager.reassign.wizard', {'reason': 'x'}),
+                                ('account.escalation.wizard', {'subject': 'x'}),
+                                ('account.territory.realign.wizard', {})):
+                with self.assertRefused(UserError, 'active_ids'):
+                    self.env[model].with_context(ctx).create(vals)
 
 
 class TestCompanyConsistency(AccountManagerCase):

@@ -40,7 +40,7 @@ class AccountEscalationWizard(InputCheck, models.TransientModel):
         res = super(AccountEscalationWizard, self).default_get(fields_list)
         ctx = self.env.context
         model = ctx.get('active_model')
-        ids = ctx.get('active_ids') or (ctx.get('active_id') and [ctx['active_id']]) or []
+        ids = self._context_active_ids()
         if model not in ('res.partner', 'account.escalation') or not ids:
             return res
         if len(ids) > 1:

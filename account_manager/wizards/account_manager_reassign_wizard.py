@@ -164,9 +164,7 @@ class AccountManagerReassignWizard(InputCheck, models.TransientModel):
     def default_get(self, fields_list):
         res = super(AccountManagerReassignWizard, self).default_get(fields_list)
         ctx = self.env.context
-        model, active_ids = ctx.get('active_model'), ctx.get('active_ids') or []
-        if not active_ids and ctx.get('active_id'):
-            active_ids = [ctx['active_id']]
+        model, active_ids = ctx.get('active_model'), self._context_active_ids()
         if model == 'res.partner':
             self._check_in_reach('res.partner', active_ids)
             res['source'] = 'selection'

@@ -80,11 +80,11 @@ class AccountTerritoryRealignWizard(InputCheck, models.TransientModel):
 
     @api.model
     def _default_selected_account_ids(self):
-        ctx = self.env.context
-        if ctx.get('active_model') != 'res.partner' or not ctx.get('active_ids'):
+        if self.env.context.get('active_model') != 'res.partner':
             return False
+        active_ids = self._context_active_ids()
         # Contacts stand for their account: realignment moves accounts.
-        return json.dumps(self._commercial_ids(ctx['active_ids']))
+        return json.dumps(self._commercial_ids(active_ids)) if active_ids else False
 
     @api.depends('selected_account_ids')
     def _compute_selected_count(self):
