@@ -69,7 +69,7 @@ class Client(object):
 
     def __call__(self, model, method, *args, **kwargs):
         # Module (un)installs reload the registry: minutes on a busy machine.
-        timeout = 1800 if method.startswith('button_immediate') else 120
+        timeout = 1800 if method.startswith('button_immediate') else 300
         return jsonrpc('object', 'execute_kw', DB, self.uid, self.password,
                        model, method, list(args), kwargs, timeout=timeout)
 

@@ -2,7 +2,7 @@
 # The JSON-RPC suite: a fresh database with the addon and its demo data, an
 # Odoo server on a free port, pytest against it over /jsonrpc.
 #
-#   tests_rpc/run.sh            exits with pytest's code
+#   tests_rpc/run.sh [pytest args]   exits with pytest's code
 #
 # Environment: AM_RPC_DB (default account_manager_rpc), AM_RPC_KEEP=1 keeps
 # the database afterwards; AM_ADDONS_DIR and AM_DB_* (see scripts/lib.sh).
@@ -60,5 +60,5 @@ curl -fsS -o /dev/null "http://127.0.0.1:$port/web/login" || am_die "no answer o
 rc=0
 AM_RPC_URL="http://127.0.0.1:$port" AM_RPC_DB="$db" \
   "$AM_VENV/bin/pytest" -p no:odoo -p no:cacheprovider -q -s \
-  -W ignore::DeprecationWarning tests_rpc || rc=$?
+  -W ignore::DeprecationWarning -rs tests_rpc "$@" || rc=$?
 exit "$rc"
