@@ -348,6 +348,14 @@ class TestReassign(AccountManagerCase):
                          self.nadia | self.karim | self.kenji | self.adele | self.arthur)
         wizard = self.open_wizard(self.gloria.user_id, 'res.partner', self.acc_adele_1.ids)
         self.assertIn(self.katrin, wizard.allowed_manager_ids)
+        # The form gets the list from default_get: its first onchange keeps
+        # the value the client sends for a compute without dependencies.
+        wizard_env = self.Wizard.sudo(self.nadia.user_id).with_context(
+            active_model='res.partner', active_ids=self.acc_adele_1.ids,
+            active_id=self.acc_adele_1.id)
+        defaults = wizard_env.default_get(['partner_ids', 'allowed_manager_ids'])
+        self.assertEqual(set(defaults['allowed_manager_ids'][0][2]),
+                         set((self.nadia | self.karim | self.kenji | self.adele | self.arthur).ids))
         reassignment = self.reassign(self.nadia.user_id, 'res.partner',
                                      self.acc_adele_1 | self.acc_arthur_1, self.karim)
         self.assertMoved(self.acc_adele_1 | self.acc_arthur_1, self.karim, reassignment)

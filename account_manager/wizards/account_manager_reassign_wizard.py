@@ -92,12 +92,16 @@ class AccountManagerReassignWizard(models.TransientModel):
              "scheduled action, with its progress on the reassignment.")
 
     def _compute_allowed_manager_ids(self):
-        team = self._get_team()
-        Manager = self.env['account.manager']
-        allowed = Manager.browse(team.filtered('active').ids) if team is not None \
-            else Manager.search([('active', '=', True)])
+        allowed = self._get_allowed_managers()
         for wizard in self:
             wizard.allowed_manager_ids = allowed
+
+    @api.model
+    def _get_allowed_managers(self):
+        team = self._get_team()
+        Manager = self.env['account.manager']
+        return Manager.browse(team.filtered('active').ids) if team is not None \
+            else Manager.search([('active', '=', True)])
 
     @api.depends('partner_ids', 'from_manager_id', 'territory_id', 'to_manager_id')
     def _compute_preview(self):
@@ -179,6 +183,11 @@ class AccountManagerReassignWizard(models.TransientModel):
                 res.update(source='manager', from_manager_id=active_ids[0])
             else:
                 res.update(source='territory', territory_id=active_ids[0])
+        if 'allowed_manager_ids' in fields_list:
+            # The form's domain on to_manager_id reads this field. A compute
+            # without dependencies is never run by the form's first onchange
+            # (it keeps the empty value the client sends): give it as a default.
+            res['allowed_manager_ids'] = [(6, 0, self._get_allowed_managers().ids)]
         return res
 
     @api.multi
