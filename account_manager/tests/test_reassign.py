@@ -229,6 +229,23 @@ class TestReassign(AccountManagerCase):
         # Nothing was written by previewing.
         self.assertEqual(self.acc_adele_1.account_manager_id, self.adele)
 
+    def test_preview_in_the_form(self):
+        """The form previews before anything is saved: its onchange computes
+        on a new record, as the user, from the values the client sends."""
+        user = self.nadia.user_id
+        selection = self.acc_adele_1 | self.acc_arthur_1
+        wizard_env = self.Wizard.sudo(user).with_context(
+            active_model='res.partner', active_ids=selection.ids, active_id=selection[0].id)
+        view = wizard_env.fields_view_get(view_type='form')
+        values = dict.fromkeys(view['fields'], False)
+        values.update(wizard_env.default_get(list(view['fields'])))
+        values.update(to_manager_id=self.karim.id, reason='Rebalancing')
+        result = wizard_env.onchange(values, 'to_manager_id', wizard_env._onchange_spec(view))
+        preview = result['value']
+        self.assertEqual(preview.get('account_count'), 2, preview)
+        self.assertEqual(preview.get('target_account_count_after'),
+                         preview.get('target_account_count', 0) + 2, preview)
+
     # -- refusals ---------------------------------------------------------------
 
     def test_refuse_empty_selection(self):

@@ -262,7 +262,11 @@ class AccountManagerReassignWizard(models.TransientModel):
         Partner = self.env['res.partner'].sudo().with_context(active_test=False)
         # Read the selection as superuser: reading a many2many as the user
         # drops the records their rules hide, which must refuse instead.
-        selected = self.sudo().partner_ids
+        # Not while the form is being edited (onchange): the record is new,
+        # its values live in the user's environment only, where nothing was
+        # read from the database, and a superuser one would see none.
+        wizard = self if isinstance(self.id, models.NewId) else self.sudo()
+        selected = wizard.partner_ids
         if self.source == 'selection' or selected:
             return self.env['res.partner'].browse(self._commercial_ids(selected.ids))
         domain = []
