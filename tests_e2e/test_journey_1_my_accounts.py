@@ -32,7 +32,7 @@ def test_key_account_manager_reads_my_accounts(journey, admin_rpc, rpc_as):
         text = card.inner_text()
         assert "Key Account Manager" in text, text
         assert "Reports to Nadia Laurent" in text, text
-        journey.shot("managers-kanban", docs=True)
+        journey.shot("managers-kanban")
 
     with journey.step("Accounts > My Accounts opens a list filtered on his accounts"):
         web.open_menu("account_manager.res_partner_my_account_menu", "list")
