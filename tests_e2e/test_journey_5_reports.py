@@ -145,8 +145,9 @@ def test_global_manager_reads_portfolio_and_escalation_reports(journey, admin_rp
     with journey.step("the graph view draws them, stacked by severity"):
         web.switch_view("graph")
         svg = web.graph_svg()
-        bars = svg.locator("rect.nv-bar")
-        assert bars.count() >= len(expected), bars.count()
+        # One bar segment per severity and month, drawn by nvd3 after the svg.
+        web.page.wait_for_function(
+            "n => document.querySelectorAll('.o_graph svg rect.nv-bar').length >= n", arg=len(expected))
         legend = [t.strip() for t in svg.locator(".nv-legendWrap .nv-series text").all_text_contents()]
         assert set(legend) == set(expected), legend
         web.raise_on_error_dialog()
