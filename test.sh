@@ -14,12 +14,14 @@
 #           when a test module did not run (Odoo 11 runs at_install tests
 #           only with demo data: the addon's tests must be post_install)
 #   pytest  pytest-odoo runs the addon's tests again, on that database
-#   suites  <dir>/run.sh for each of tests_rpc/ and tests_e2e/ that has one;
-#           the browser journeys only with AM_E2E=1 (see README: not yet in CI)
-# The last line is "N passed, N failed", totalled over the pytest runs.
+#   suites  <dir>/run.sh for each of tests_rpc/ and tests_e2e/ that has one
+#           (tests_e2e: the browser journeys, about 2-3 minutes; AM_E2E=0
+#           leaves them out, for a quick local run)
+# The last line is "N passed, N failed", totalled over the pytest runs; a
+# suite that fails before its tests report anything counts as one failure.
 #
-# Environment: AM_TEST_DB (default account_manager_test), AM_ADDONS_DIR and
-# AM_DB_* (see scripts/lib.sh).
+# Environment: AM_TEST_DB (default account_manager_test), AM_E2E (default 1),
+# AM_ADDONS_DIR and AM_DB_* (see scripts/lib.sh).
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/scripts/lib.sh"
@@ -228,13 +230,18 @@ else
     count_pytest "$AM_RUN_DIR/pytest-odoo.log"
   fi
   if want suites; then
-    suite_dirs=(tests_rpc)
-    [[ ${AM_E2E:-0} == 1 ]] && suite_dirs+=(tests_e2e)
-    for suite_dir in "${suite_dirs[@]}"; do
-      if [[ -f $am_root/$suite_dir/run.sh ]]; then
+    for suite_dir in tests_rpc tests_e2e; do
+      if [[ $suite_dir == tests_e2e && ${AM_E2E:-1} == 0 ]]; then
+        skip_step "$suite_dir" "AM_E2E=0"
+      elif [[ -f $am_root/$suite_dir/run.sh ]]; then
         rm -f "$AM_RUN_DIR/suite-$suite_dir.log"
         run_step "$suite_dir" "$suite_dir/run.sh" step_suite
+        failed_before=$total_failed
         count_pytest "$AM_RUN_DIR/suite-$suite_dir.log"
+        if [[ ${statuses[-1]} == FAILED* ]] && ((total_failed == failed_before)); then
+          echo "$suite_dir failed before its tests reported: counted as one failure"
+          total_failed=$((total_failed + 1))
+        fi
       elif [[ -d $am_root/$suite_dir ]]; then
         skip_step "$suite_dir" "no $suite_dir/run.sh"
       fi

@@ -8,6 +8,8 @@ organisation and passes it here through the environment:
     E2E_CHROMIUM   the browser binary (default /usr/bin/chromium)
     E2E_HEADED=1   show the browser (debugging on a desktop)
     E2E_TIMEOUT_MS default wait for any element (default 30000)
+    E2E_DOCS_SCREENSHOTS=1  also copy the screenshots the README shows to
+                   docs/screenshots/ (journey.shot(..., docs=True))
 
 Each journey writes its screenshots to tests_e2e/artifacts/<test name>/,
 numbered in the order they were taken.  A failing step saves
@@ -26,6 +28,7 @@ from odoo_rpc import OdooRPC
 from odoo_web import WebClient
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+DOCS_SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -97,8 +100,12 @@ class Journey:
                    str(exc).strip().splitlines()[0] if str(exc).strip() else "", shot)
             ) from exc
 
-    def shot(self, name, client=None, full_page=False):
-        """Save a screenshot of the current screen as NN-name.png."""
+    def shot(self, name, client=None, full_page=False, docs=False):
+        """Save a screenshot of the current screen as NN-name.png.
+
+        docs=True marks a screenshot the README shows: with
+        E2E_DOCS_SCREENSHOTS=1 it is copied to docs/screenshots/name.png.
+        """
         client = client or self.current
         page = client.page
         # No focus ring, hover effect or half-loaded picture in the picture.
@@ -108,6 +115,9 @@ class Journey:
         self.shot_no += 1
         path = self.dir / ("%02d-%s.png" % (self.shot_no, _slug(name)))
         page.screenshot(path=str(path), full_page=full_page)
+        if docs and os.environ.get("E2E_DOCS_SCREENSHOTS") == "1":
+            DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, DOCS_SCREENSHOTS / ("%s.png" % _slug(name)))
         return path
 
     def close(self):

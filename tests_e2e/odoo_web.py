@@ -40,6 +40,20 @@ def _exactly(text):
     return re.compile(r"^\s*%s\s*$" % re.escape(text))
 
 
+# The root element of each view type, where it is not .o_<type>_view.
+_VIEW_ROOTS = {"pivot": ".o_pivot table", "graph": ".o_graph"}
+
+_PIVOT_JS = """table => ({
+    headers: Array.from(table.querySelectorAll('thead tr')).map(
+        tr => Array.from(tr.children).map(c => ({
+            text: c.innerText.trim(), colspan: c.colSpan, rowspan: c.rowSpan,
+            measure: c.classList.contains('o_pivot_measure_row')}))),
+    rows: Array.from(table.querySelectorAll('tbody tr')).map(tr => ({
+        indent: Math.round((parseInt(tr.children[0].style.paddingLeft, 10) - 5) / 30),
+        cells: Array.from(tr.children).map(c => c.innerText.trim())})),
+})"""
+
+
 class OdooError(AssertionError):
     """The web client showed an error or warning dialog."""
 
@@ -109,7 +123,8 @@ class WebClient:
         """Wait for a view of that type (or the "nothing here yet" help)."""
         content = ".o_main_content .o_content"
         if view_type:
-            selector = "%s .o_%s_view, %s .oe_view_nocontent" % (content, view_type, content)
+            selector = "%s %s, %s .oe_view_nocontent" % (
+                content, _VIEW_ROOTS.get(view_type, ".o_%s_view" % view_type), content)
         else:
             selector = content + " > *"
         self.page.wait_for_selector(selector)
@@ -283,3 +298,74 @@ class WebClient:
         item.click()
         self.page.locator("ul.ui-autocomplete:visible").first.wait_for(state="hidden")
         self.settle()
+
+    # ------------------------------------------------------------ search options
+    def group_by(self, label):
+        """Search options: Group By > label (replaces the view's own grouping)."""
+        page = self.page
+        button = page.locator(".o_control_panel .o_search_options button:has-text('Group By')").first
+        if not button.is_visible():
+            # Odoo 11 shows the filter and group-by buttons on demand.
+            page.click(".o_control_panel .o_searchview .o_searchview_more")
+        button.click()
+        page.locator(".o_control_panel .o_group_by_menu li a", has_text=_exactly(label)).first.click()
+        page.wait_for_selector(".o_searchview_facet:has-text(%s)" % _quote(label))
+        # The drop-down stays open: close it.
+        page.keyboard.press("Escape")
+        page.mouse.click(self.page.viewport_size["width"] // 2, 5)
+        self.settle()
+
+    # ------------------------------------------------------------ pivot view
+    def pivot_table(self):
+        """The pivot as {"columns": [...], "measures": [...], "rows": {title: [cells]},
+        "lines": [(indent, title, [cells])]}.
+
+        columns are the titles of the innermost column groups (the last one
+        is "Total" when the columns are grouped); rows map each row title
+        (the first one is "Total") to its cells, one per column and measure
+        (a title shown twice keeps its last line); lines are all the rows in
+        order, with their depth (0 for "Total").
+        """
+        table = self.page.locator(".o_content .o_pivot table").first
+        table.wait_for()
+        raw = table.evaluate(_PIVOT_JS)
+        headers = raw["headers"]
+        measure_cells = [c["text"] for c in headers[-1] if c["measure"]] if headers else []
+        measures = list(dict.fromkeys(measure_cells))
+        columns = []
+        for depth, row in enumerate(headers[:-1]):
+            # A group header whose rowspan reaches the measure row is innermost.
+            columns.extend(c["text"] for c in row if c["text"] and not c["measure"]
+                           and depth + c["rowspan"] == len(headers) - 1)
+        if measures and len(columns) < len(measure_cells) // len(measures):
+            columns.append("Total")  # its header cell is blank
+        return {
+            "columns": columns,
+            "measures": measures,
+            "rows": {r["cells"][0]: r["cells"][1:] for r in raw["rows"]},
+            "lines": [(r["indent"], r["cells"][0], r["cells"][1:]) for r in raw["rows"]],
+        }
+
+    def pivot_measure(self, label):
+        """Measures > label: add (or remove) a measure."""
+        page = self.page
+        page.click(".o_control_panel .o_cp_buttons button:has-text('Measures')")
+        page.locator(".o_control_panel .o_pivot_measures_list li a", has_text=_exactly(label)).first.click()
+        self.settle()
+        page.mouse.click(self.page.viewport_size["width"] // 2, 5)
+
+    def pivot_expand_row(self, title, field_label):
+        """Click a row header, then pick the field to split it by."""
+        page = self.page
+        page.locator(".o_content .o_pivot table tbody td.o_pivot_header_cell_closed",
+                     has_text=_exactly(title)).first.click()
+        page.locator(".o_pivot_field_menu li a", has_text=_exactly(field_label)).first.click()
+        self.settle()
+
+    # ------------------------------------------------------------ graph view
+    def graph_svg(self):
+        """The chart of a graph view, once drawn (nvd3 draws it into an svg)."""
+        svg = self.page.locator(".o_content .o_graph .o_graph_svg_container svg").first
+        svg.wait_for()
+        self.settle()
+        return svg

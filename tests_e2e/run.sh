@@ -12,12 +12,14 @@
 # 3. serves it on a free port, runs pytest on the journeys, stops the server.
 #
 # Screenshots: tests_e2e/artifacts/<journey>/ (a failed step leaves
-# NN-FAILED-<step>.png).  Server log: .run/e2e-server.log.
-# Exits with pytest's status.
+# NN-FAILED-<step>.png); with E2E_DOCS_SCREENSHOTS=1 the ones the README
+# shows are also copied to docs/screenshots/.  Server log:
+# .run/e2e-server.log.  Exits with pytest's status.
 #
 # Environment: AM_E2E_DB (default account_manager_e2e), AM_E2E_PORT (default:
 # a free port), AM_E2E_START_TIMEOUT (seconds to wait for the server, default
-# 600), E2E_TIMEOUT_MS (default wait for an element, 30000), E2E_HEADED=1 (show the browser), AM_ADDONS_DIR and AM_DB_*
+# 600), E2E_TIMEOUT_MS (default wait for an element, 30000), E2E_HEADED=1
+# (show the browser), E2E_DOCS_SCREENSHOTS=1, AM_ADDONS_DIR and AM_DB_*
 # (see scripts/lib.sh).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -153,6 +155,6 @@ if ((rc != 0)); then
 fi
 stop_server
 am_log "browser journeys done in $((SECONDS - started))s"
-# End with pytest's summary line, as the callers (test.sh, CI) read it.
-tail -n 1 "$pytest_log"
+# pytest's summary line is above, once: test.sh adds up every such line of
+# this output.
 exit "$rc"

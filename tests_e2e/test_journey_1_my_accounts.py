@@ -64,7 +64,7 @@ def test_key_account_manager_reads_my_accounts(journey, admin_rpc, rpc_as):
         assert history.count() >= 1, "no manager history line"
         current = history.filter(has_text="Karim Benali")
         assert current.count() >= 1, history.all_inner_texts()
-        journey.shot("account-page")
+        journey.shot("account-page", docs=True)
 
     with journey.step("without the filter the list holds what his access rights allow"):
         web.back()

@@ -84,7 +84,7 @@ def test_escalation_goes_up_and_is_resolved(journey, admin_rpc, rpc_as):
             has=nadia.page.locator(".o_kanban_record", has_text=SUBJECT))
         assert column.count() == 1
         assert "Open" in column.locator(".o_column_title").inner_text()
-        journey.shot("escalation-kanban")
+        journey.shot("escalation-kanban", docs=True)
 
     with journey.step("she opens it and acknowledges it"):
         nadia.page.locator(".o_kanban_view .o_kanban_record", has_text=SUBJECT).first.click()

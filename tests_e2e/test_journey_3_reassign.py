@@ -53,7 +53,7 @@ def test_national_manager_reassigns_accounts(journey, admin_rpc):
             "target_account_count": str(karim_before),
             "target_account_count_after": str(karim_before + len(names)),
         }, "the preview shows %s" % preview
-        journey.shot("reassign-preview")
+        journey.shot("reassign-preview", docs=True)
 
     with journey.step("she confirms: the reassignment opens, done, from Kenji to Karim"):
         web.click_button("action_reassign", scope=wizard)

@@ -26,7 +26,7 @@ def test_admin_builds_a_territory_and_new_accounts_follow(journey, admin_rpc):
         card = web.kanban_card("Arthur Petit")
         card.wait_for()
         assert "%(account_count)d accounts / %(capacity)d" % arthur_load in card.inner_text()
-        journey.shot("managers-kanban")
+        journey.shot("managers-kanban", docs=True)
 
     with journey.step("Organisation > Territories lists the tree"):
         web.open_menu("account_manager.account_territory_menu", "list")

@@ -119,8 +119,10 @@ class AccountEscalationReport(models.Model):
             orderby=orderby, lazy=lazy)
         for group in result:
             if 'resolution_hours_median' in group:
-                group['resolution_hours_median'] = _median(
-                    group['resolution_hours_median'])
+                median = _median(group['resolution_hours_median'])
+                # False, as read_group gives an empty aggregate: the pivot
+                # shows an empty cell for it (and 0.00 for None).
+                group['resolution_hours_median'] = False if median is None else median
         return result
 
     @api.model

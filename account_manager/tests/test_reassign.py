@@ -229,6 +229,23 @@ class TestReassign(AccountManagerCase):
         # Nothing was written by previewing.
         self.assertEqual(self.acc_adele_1.account_manager_id, self.adele)
 
+    def test_preview_in_the_form(self):
+        """The form previews before anything is saved: its onchange computes
+        on a new record, as the user, from the values the client sends."""
+        user = self.nadia.user_id
+        selection = self.acc_adele_1 | self.acc_arthur_1
+        wizard_env = self.Wizard.sudo(user).with_context(
+            active_model='res.partner', active_ids=selection.ids, active_id=selection[0].id)
+        view = wizard_env.fields_view_get(view_type='form')
+        values = dict.fromkeys(view['fields'], False)
+        values.update(wizard_env.default_get(list(view['fields'])))
+        values.update(to_manager_id=self.karim.id, reason='Rebalancing')
+        result = wizard_env.onchange(values, 'to_manager_id', wizard_env._onchange_spec(view))
+        preview = result['value']
+        self.assertEqual(preview.get('account_count'), 2, preview)
+        self.assertEqual(preview.get('target_account_count_after'),
+                         preview.get('target_account_count', 0) + 2, preview)
+
     # -- refusals ---------------------------------------------------------------
 
     def test_refuse_empty_selection(self):
@@ -348,6 +365,14 @@ class TestReassign(AccountManagerCase):
                          self.nadia | self.karim | self.kenji | self.adele | self.arthur)
         wizard = self.open_wizard(self.gloria.user_id, 'res.partner', self.acc_adele_1.ids)
         self.assertIn(self.katrin, wizard.allowed_manager_ids)
+        # The form gets the list from default_get: its first onchange keeps
+        # the value the client sends for a compute without dependencies.
+        wizard_env = self.Wizard.sudo(self.nadia.user_id).with_context(
+            active_model='res.partner', active_ids=self.acc_adele_1.ids,
+            active_id=self.acc_adele_1.id)
+        defaults = wizard_env.default_get(['partner_ids', 'allowed_manager_ids'])
+        self.assertEqual(set(defaults['allowed_manager_ids'][0][2]),
+                         set((self.nadia | self.karim | self.kenji | self.adele | self.arthur).ids))
         reassignment = self.reassign(self.nadia.user_id, 'res.partner',
                                      self.acc_adele_1 | self.acc_arthur_1, self.karim)
         self.assertMoved(self.acc_adele_1 | self.acc_arthur_1, self.karim, reassignment)

@@ -345,7 +345,8 @@ class TestEscalationReport(ReportingCase):
         # Resolved in 10 h and 30 h; the acknowledged one does not count.
         self.assertEqual(figures['normal'], (3, 20.0, 20.0))
         self.assertEqual(figures['low'][0], 1)
-        self.assertFalse(figures['low'][2], "No resolved escalation, no median")
+        self.assertIs(figures['low'][2], False, "No resolved escalation, no median "
+                      "(False, as for the average: the pivot shows an empty cell)")
 
         total = self.EscalationReport.read_group(
             [('escalation_id', 'in', self.escalations.ids)],

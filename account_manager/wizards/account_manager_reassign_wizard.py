@@ -93,12 +93,16 @@ class AccountManagerReassignWizard(InputCheck, models.TransientModel):
              "scheduled action, with its progress on the reassignment.")
 
     def _compute_allowed_manager_ids(self):
-        team = self._get_team()
-        Manager = self.env['account.manager']
-        allowed = Manager.browse(team.filtered('active').ids) if team is not None \
-            else Manager.search([('active', '=', True)])
+        allowed = self._get_allowed_managers()
         for wizard in self:
             wizard.allowed_manager_ids = allowed
+
+    @api.model
+    def _get_allowed_managers(self):
+        team = self._get_team()
+        Manager = self.env['account.manager']
+        return Manager.browse(team.filtered('active').ids) if team is not None \
+            else Manager.search([('active', '=', True)])
 
     @api.depends('partner_ids', 'from_manager_id', 'territory_id', 'to_manager_id')
     def _compute_preview(self):
@@ -178,6 +182,11 @@ class AccountManagerReassignWizard(InputCheck, models.TransientModel):
                 res.update(source='manager', from_manager_id=active_ids[0])
             else:
                 res.update(source='territory', territory_id=active_ids[0])
+        if 'allowed_manager_ids' in fields_list:
+            # The form's domain on to_manager_id reads this field. A compute
+            # without dependencies is never run by the form's first onchange
+            # (it keeps the empty value the client sends): give it as a default.
+            res['allowed_manager_ids'] = [(6, 0, self._get_allowed_managers().ids)]
         return res
 
     @api.multi
@@ -260,7 +269,11 @@ class AccountManagerReassignWizard(InputCheck, models.TransientModel):
         Partner = self.env['res.partner'].sudo().with_context(active_test=False)
         # Read the selection as superuser: reading a many2many as the user
         # drops the records their rules hide, which must refuse instead.
-        selected = self.sudo().partner_ids
+        # Not while the form is being edited (onchange): the record is new,
+        # its values live in the user's environment only, where nothing was
+        # read from the database, and a superuser one would see none.
+        wizard = self if isinstance(self.id, models.NewId) else self.sudo()
+        selected = wizard.partner_ids
         if self.source == 'selection' or selected:
             return self.env['res.partner'].browse(self._commercial_ids(selected.ids))
         domain = []
