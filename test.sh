@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole check, as CI runs it (.ci/run calls this):
 #
-#   ./test.sh              every step
+#   ./test.sh              every step but pytest
 #   ./test.sh lint pytest  only the named steps (lint, odoo, pytest, suites)
 #
 # Steps, each under a banner; all run even after one fails, and the script
@@ -13,11 +13,14 @@
 #           exit, on any ERROR or CRITICAL line in .run/odoo-tests.log, or
 #           when a test module did not run (Odoo 11 runs at_install tests
 #           only with demo data: the addon's tests must be post_install)
-#   pytest  pytest-odoo runs the addon's tests again, on that database
+#   pytest  pytest-odoo runs the addon's tests again, on that database: only
+#           when named (or AM_PYTEST=1); the odoo step already runs each
+#           test once, and running them twice would cost 3-4 minutes
 #   suites  <dir>/run.sh for each of tests_rpc/ and tests_e2e/ that has one
 #           (tests_e2e: the browser journeys, about 2-3 minutes; AM_E2E=0
 #           leaves them out, for a quick local run)
-# The last line is "N passed, N failed", totalled over the pytest runs; a
+# The last line is "N passed, N failed", totalled over Odoo's runner (its
+# "Ran N tests" and failures/errors per test module) and the pytest runs; a
 # suite that fails before its tests report anything counts as one failure.
 #
 # Environment: AM_TEST_DB (default account_manager_test), AM_E2E (default 1),
@@ -80,6 +83,31 @@ count_pytest() {
     done < <(grep -oE '[0-9]+ (passed|failed|errors?)' <<<"$line")
   done < <(sed 's/\x1b\[[0-9;]*m//g' "$1" |
     grep -E '^=*[[:space:]]*([0-9]+ [a-z]+(, )?)+ in [0-9.]+s( \([0-9:]+\))?[[:space:]]*=*$' || true)
+}
+
+# count_odoo_runner LOG: add the tests Odoo's runner ran to the totals: per
+# test module, "Ran N tests in …" and, when it failed, "(failures=F,
+# errors=E)" (an error in setUpClass counts one, with no test run).
+count_odoo_runner() {
+  local counts
+  [[ -f $1 ]] || return 0
+  counts="$(awk '
+    / odoo\.addons\.[a-z0-9_.]+: Ran [0-9]+ tests? in / {
+      for (i = 1; i <= NF; i++) if ($i == "Ran") ran += $(i + 1)
+    }
+    / odoo\.addons\.[a-z0-9_.]+:  *(FAILED )?\((failures|errors)=/ {
+      line = $0
+      while (match(line, /(failures|errors)=[0-9]+/)) {
+        split(substr(line, RSTART, RLENGTH), kv, "=")
+        bad += kv[2]
+        line = substr(line, RSTART + RLENGTH)
+      }
+    }
+    END { printf "%d %d", ran, bad }' "$1")"
+  local ran="${counts% *}" bad="${counts#* }"
+  total_passed=$((total_passed + (ran > bad ? ran - bad : 0)))
+  total_failed=$((total_failed + bad))
+  echo "Odoo's runner: $((ran > bad ? ran - bad : 0)) passed, $bad failed"
 }
 
 # ---------------------------------------------------------------- steps
@@ -223,8 +251,12 @@ if [[ ${statuses[-1]} != ok ]]; then
   echo "setup failed: nothing else can run"
 else
   want lint && run_step lint "ruff, pylint-odoo, XML checks" step_lint
-  want odoo && run_step odoo "Odoo test runner on a fresh database $db" step_odoo
-  if want pytest; then
+  if want odoo; then
+    run_step odoo "Odoo test runner on a fresh database $db" step_odoo
+    count_odoo_runner "$odoo_log"
+  fi
+  if { ((${#wanted[@]} == 0)) && [[ ${AM_PYTEST:-0} == 1 ]]; } ||
+     { ((${#wanted[@]} > 0)) && want pytest; }; then
     rm -f "$AM_RUN_DIR/pytest-odoo.log"
     run_step pytest "pytest-odoo on $db" step_pytest
     count_pytest "$AM_RUN_DIR/pytest-odoo.log"

@@ -70,7 +70,10 @@ class AccountManager(models.Model):
 
     @api.depends('capacity')
     def _compute_account_count(self):
-        Partner = self.env['res.partner']
+        # Counted as superuser: a manager's load is a fact of the
+        # organisation, the same whoever looks (a team lead with Own
+        # Accounts would otherwise read 0 on the managers below them).
+        Partner = self.env['res.partner'].sudo()
         data = Partner.read_group(
             [('account_manager_id', 'in', self.ids)] + ACCOUNT_DOMAIN,
             ['account_manager_id'], ['account_manager_id'])

@@ -57,6 +57,13 @@ class TestManagers(AccountManagerCase):
         # Everything below nadia: her own, karim's, kenji's, adele's, arthur's.
         self.assertEqual(self.nadia.team_account_count, 9)
 
+    def test_account_count_same_for_every_viewer(self):
+        # Karim (Own Accounts) cannot open Adele's accounts, but her load is
+        # the same figure for him as for an administrator.
+        adele_as_karim = self.adele.sudo(self.karim.user_id)
+        self.assertEqual(adele_as_karim.account_count, 2)
+        self.assertEqual(self.karim.sudo(self.karim.user_id).team_account_count, 4)
+
     def test_parent_must_be_of_higher_tier(self):
         with self.assertRefused(ValidationError, 'Kenji .Key Account Manager. cannot report to Adele'):
             self.kenji.parent_id = self.adele
