@@ -45,6 +45,9 @@ if ! am_odoo -d "$db" "${mode[@]}" --stop-after-init --log-level=info \
   tail -n 60 "$AM_RUN_DIR/odoo-run-init.log" >&2
   am_die "installing/upgrading $AM_ADDON in $db failed (full log: $AM_RUN_DIR/odoo-run-init.log)"
 fi
+# Without this the scheduled actions (auto-escalation, queued
+# reassignments) would never run on this database: see scripts/dbtool.py.
+am_db settle-modules "$db" >/dev/null
 errors="$(am_odoo_log_errors "$AM_RUN_DIR/odoo-run-init.log")"
 if [[ -n $errors ]]; then
   printf '%s\n' "$errors" >&2

