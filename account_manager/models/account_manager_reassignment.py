@@ -395,8 +395,10 @@ class AccountManagerReassignment(models.Model):
             for key in totals:
                 totals[key] += counts[key]
         # The statements above went around the ORM: drop what it remembers.
+        # (Not the registry's caches: no record rule or cached lookup depends
+        # on who holds an account, and clearing them would make every later
+        # call of this transaction, and every worker, recompute them all.)
         self.env.cache.invalidate()
-        self.env['ir.rule'].clear_caches()
         self.write({key: self[key] + value for key, value in totals.items()})
 
     def _process_batch(self, account_ids):
