@@ -9,8 +9,9 @@ Everything runs in-process on one cursor, as the superuser unless a
 benchmark says otherwise.  Each measured call runs inside a savepoint that
 is rolled back afterwards, with the ORM record cache emptied before and
 after: every run starts from the same data and a cold record cache, like a
-new request (Odoo's ormcaches, e.g. record-rule domains, stay warm as in a
-running server).  The figure is the median wall time of the runs; the
+new request.  The registry's caches (ormcache: rule domains, xmlids…) are
+cleared after each rollback too, so every run, baseline included, also
+starts with them cold.  The figure is the median wall time of the runs; the
 baseline is measured in the same process, on the same data, in between.
 Queries are counted by Odoo 11's cursor (``cr.sql_log_count``).
 
