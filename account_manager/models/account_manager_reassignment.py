@@ -521,8 +521,9 @@ class AccountManagerReassignment(models.Model):
         batch_size = self._get_batch_size()
         totals = {reassignment.id: {'account_count': 0, 'contact_count': 0,
                                     'activity_count': 0} for reassignment in self}
+        shared = self._prepare_many()
         for index in range(0, len(rows), batch_size):
-            counts = self._process_batch_many(rows[index:index + batch_size])
+            counts = self._process_batch_many(rows[index:index + batch_size], shared)
             for reassignment_id, values in counts.items():
                 for key, value in values.items():
                     totals[reassignment_id][key] += value
@@ -532,13 +533,36 @@ class AccountManagerReassignment(models.Model):
                 key: reassignment[key] + value
                 for key, value in totals[reassignment.id].items()})
 
-    def _process_batch_many(self, rows):
+    def _prepare_many(self):
+        """What each reassignment of ``self`` puts on its accounts, computed
+        once for all the batches: target columns, history line values, the
+        body of the note and the new manager's name."""
+        Partner = self.env['res.partner']
+        shared = {'target': {}, 'date': {}, 'vals': {}, 'index': {},
+                  'bodies': [], 'new_ids': [], 'new_names': []}
+        for position, reassignment in enumerate(self):
+            manager = reassignment.to_manager_id.sudo()
+            shared['target'][reassignment.id] = (
+                manager.id, manager.user_id.id, manager.user_id.partner_id.id,
+                manager.tier_id.id)
+            shared['date'][reassignment.id] = reassignment.date
+            shared['vals'][reassignment.id] = Partner.sudo(reassignment.user_id.id).with_context(
+                account_manager_origin=reassignment.origin,
+                account_manager_reason=reassignment.reason,
+                account_manager_reassignment_id=reassignment.id,
+            )._prepare_assignment_common_vals(manager, reassignment.date)
+            shared['index'][reassignment.id] = position + 1
+            shared['bodies'].append(reassignment._get_account_message_body())
+            shared['new_ids'].append(manager.id)
+            shared['new_names'].append(manager.name_get()[0][1])
+        return shared
+
+    def _process_batch_many(self, rows, shared):
         """``_process_batch`` over accounts going to different managers: the
         same statements, fed with one array per column (account, manager,
         reassignment…) instead of constants. Returns the counts per
         reassignment."""
         cr = self.env.cr
-        by_id = {reassignment.id: reassignment for reassignment in self}
         account_ids = [row[0] for row in rows]
         counts = {reassignment_id: {'account_count': 0, 'contact_count': 0,
                                     'activity_count': 0}
@@ -547,17 +571,13 @@ class AccountManagerReassignment(models.Model):
             return counts
         user = self[0].user_id
         now = fields.Datetime.now()
-        target = {}
-        for reassignment_id in counts:
-            manager = by_id[reassignment_id].to_manager_id.sudo()
-            target[reassignment_id] = (manager.id, manager.user_id.id,
-                                       manager.user_id.partner_id.id, manager.tier_id.id)
+        target = shared['target']
         rea_of = dict(rows)
-        manager_ids = [target[row[1]][0] for row in rows]
-        user_ids = [target[row[1]][1] for row in rows]
-        partner_ids = [target[row[1]][2] for row in rows]
-        tier_ids = [target[row[1]][3] for row in rows]
         rea_ids = [row[1] for row in rows]
+        manager_ids = [target[rid][0] for rid in rea_ids]
+        user_ids = [target[rid][1] for rid in rea_ids]
+        partner_ids = [target[rid][2] for rid in rea_ids]
+        tier_ids = [target[rid][3] for rid in rea_ids]
         for reassignment_id in rea_ids:
             counts[reassignment_id]['account_count'] += 1
 
@@ -600,51 +620,50 @@ class AccountManagerReassignment(models.Model):
             values = counts[reassignment_id]
             values['contact_count'] += count - values['account_count']
 
-        dates = {by_id[reassignment_id].date for reassignment_id in counts}
-        for date in sorted(dates):
-            ids = [row[0] for row in rows if by_id[row[1]].date == date]
+        by_date = {}
+        for account_id, reassignment_id in rows:
+            by_date.setdefault(shared['date'][reassignment_id], []).append(account_id)
+        for date, ids in sorted(by_date.items()):
             cr.execute("""
                 UPDATE account_manager_assignment
                    SET date_end = %s, write_uid = %s, write_date = %s
                  WHERE partner_id = ANY(%s) AND role = 'primary' AND date_end IS NULL
             """, (date, user.id, now, ids))
-        self._insert_assignment_lines_many(rows)
-        self._post_account_messages_many(rows, previous)
+        self._insert_assignment_lines_many(rows, shared)
+        self._post_account_messages_many(rows, previous, shared)
         return counts
 
-    def _insert_assignment_lines_many(self, rows):
+    def _insert_assignment_lines_many(self, rows, shared):
         """The history lines of ``rows`` (account id, reassignment id) with
         one INSERT … SELECT FROM unnest: values that differ between the
         reassignments (manager, reassignment, company…) come from arrays,
         the others are constants."""
-        Partner = self.env['res.partner']
-        vals_by_id = {}
-        for reassignment in self:
-            vals_by_id[reassignment.id] = Partner.sudo(reassignment.user_id.id).with_context(
-                account_manager_origin=reassignment.origin,
-                account_manager_reason=reassignment.reason,
-                account_manager_reassignment_id=reassignment.id,
-            )._prepare_assignment_common_vals(reassignment.to_manager_id.sudo(), reassignment.date)
+        vals_by_id = shared['vals']
         names = set().union(*vals_by_id.values()) | {'partner_id'}
-        Partner = Partner.sudo(self[0].user_id.id)
+        Partner = self.env['res.partner'].sudo(self[0].user_id.id)
         columns, fields_, defaults = Partner._get_assignment_columns(names)
         Assignment = self.env['account.manager.assignment']
-        used = [vals_by_id[row[1]] for row in rows]
         select, params, arrays, casts = [], [], [], []
         for field in fields_:
             if field.name == 'partner_id':
-                values = [row[0] for row in rows]
-            else:
-                values = [field.convert_to_column(dict(defaults, **vals).get(field.name), Assignment)
-                          for vals in used] if field.name in names else None
-            if values is not None and (field.name == 'partner_id' or len(set(values)) > 1):
-                select.append('u.c%d' % len(arrays))
-                arrays.append(values)
-                casts.append('%%s::%s[]' % field.column_type[1])
+                per_row = [row[0] for row in rows]
+            elif field.name in names:
+                per_id = {rid: field.convert_to_column(
+                    dict(defaults, **vals).get(field.name), Assignment)
+                    for rid, vals in vals_by_id.items()}
+                values = list(per_id.values())
+                if all(value == values[0] for value in values):
+                    select.append('%s')
+                    params.append(values[0])
+                    continue
+                per_row = [per_id[row[1]] for row in rows]
             else:
                 select.append('%s')
-                params.append(values[0] if values is not None else field.convert_to_column(
-                    defaults.get(field.name), Assignment))
+                params.append(field.convert_to_column(defaults.get(field.name), Assignment))
+                continue
+            select.append('u.c%d' % len(arrays))
+            arrays.append(per_row)
+            casts.append('%%s::%s[]' % field.column_type[1])
         self.env.cr.execute(
             'INSERT INTO account_manager_assignment (%s) SELECT %s FROM unnest(%s) AS u(%s)' % (
                 ', '.join('"%s"' % name for name in columns), ', '.join(select),
@@ -683,18 +702,16 @@ class AccountManagerReassignment(models.Model):
                 SELECT f.id, s.id FROM unnest(%s) AS f(id), unnest(%s) AS s(id)
             """, (follower_ids, subtypes.ids))
 
-    def _post_account_messages_many(self, rows, previous):
+    def _post_account_messages_many(self, rows, previous, shared):
         """``_post_account_messages`` for accounts of several reassignments:
         each account's note names its own reassignment and new manager."""
         cr = self.env.cr
-        reassignments = list(self)
-        index = {reassignment.id: i + 1 for i, reassignment in enumerate(reassignments)}
+        index = shared['index']
         user = self[0].user_id
         author = user.partner_id
         now = fields.Datetime.now()
         email_from = tools.formataddr((author.name, author.email)) if author.email else None
         stamp = '%.15f.%s' % (time.time(), random.randint(0, 1 << 30))
-        bodies = [reassignment._get_account_message_body() for reassignment in reassignments]
         cr.execute("""
             INSERT INTO mail_message
                    (model, res_id, record_name, message_type, subtype_id, body,
@@ -709,18 +726,13 @@ class AccountManagerReassignment(models.Model):
             RETURNING id, res_id
         """, (self.env.ref('mail.mt_note').id, author.id, email_from, now,
               stamp, socket.gethostname(), user.id, now, user.id, now,
-              [row[0] for row in rows], [index[row[1]] for row in rows], bodies))
+              [row[0] for row in rows], [index[row[1]] for row in rows], shared['bodies']))
         messages = cr.fetchall()
         rea_of = dict(rows)
         old_ids = sorted({manager_id for manager_id in previous.values() if manager_id})
         names = dict(self.env['account.manager'].sudo().browse(old_ids).name_get())
         label = self.env['res.partner'].sudo(user.id).fields_get(
             ['account_manager_id'])['account_manager_id']['string']
-        new_ids, new_names = [], []
-        for reassignment in reassignments:
-            manager = reassignment.to_manager_id.sudo()
-            new_ids.append(manager.id)
-            new_names.append(manager.name_get()[0][1])
         cr.execute("""
             INSERT INTO mail_tracking_value
                    (field, field_desc, field_type, old_value_integer, old_value_char,
@@ -737,7 +749,7 @@ class AccountManagerReassignment(models.Model):
               [previous.get(res_id) or 0 for _message_id, res_id in messages],
               [names.get(previous.get(res_id), '') for _message_id, res_id in messages],
               [index[rea_of[res_id]] for _message_id, res_id in messages],
-              new_ids, new_names))
+              shared['new_ids'], shared['new_names']))
 
     def _insert_assignment_lines(self, account_ids):
         """One INSERT … SELECT over the ids: the lines differ only by account."""
