@@ -220,20 +220,22 @@ class AccountManagerReassignment(models.Model):
             from_manager = Manager.browse(previous.pop()) \
                 if len(previous) == 1 and None not in previous else None
             checked.append((account_ids, to_manager, from_manager))
-        reassignments = self.browse()
+        reassignment_ids = []
         rows = []
         for account_ids, to_manager, from_manager in checked:
             vals = self._prepare_reassignment_vals(
                 account_ids, to_manager, reason, origin, date, move_activities,
                 swap_followers, notify, from_manager, state='running')
-            reassignment = self.sudo().create(vals)
-            reassignments |= reassignment
-            rows += [(account_id, reassignment.id) for account_id in account_ids]
-        reassignments = reassignments.sudo()
-        reassignments._process_many(rows)
-        for reassignment in reassignments:
-            reassignment._finish()
-        return self.browse(reassignments.ids)
+            reassignment_id = self.sudo().create(vals).id
+            reassignment_ids.append(reassignment_id)
+            rows += [(account_id, reassignment_id) for account_id in account_ids]
+        self.sudo().browse(reassignment_ids)._process_many(rows)
+        for reassignment_id in reassignment_ids:
+            # Each on its own, as _execute would: browsed together, reading
+            # one field of one would read every field of all of them (their
+            # history lines included) after each cache invalidation.
+            self.sudo().browse(reassignment_id)._finish()
+        return self.browse(reassignment_ids)
 
     @api.model
     def _queue(self, partners, to_manager, reason, origin='reassign', date=None,
@@ -528,10 +530,11 @@ class AccountManagerReassignment(models.Model):
                 for key, value in values.items():
                     totals[reassignment_id][key] += value
         self.env.cache.invalidate()
-        for reassignment in self:
+        for reassignment_id in self.ids:
+            reassignment = self.browse(reassignment_id)  # on its own: see _execute_many
             reassignment.with_context(tracking_disable=True).write({
                 key: reassignment[key] + value
-                for key, value in totals[reassignment.id].items()})
+                for key, value in totals[reassignment_id].items()})
 
     def _prepare_many(self):
         """What each reassignment of ``self`` puts on its accounts, computed
@@ -540,7 +543,9 @@ class AccountManagerReassignment(models.Model):
         Partner = self.env['res.partner']
         shared = {'target': {}, 'date': {}, 'vals': {}, 'index': {},
                   'bodies': [], 'new_ids': [], 'new_names': []}
-        for position, reassignment in enumerate(self):
+        # Read only the fields asked for, for all of them at once (not every
+        # field, history lines included, of every reassignment).
+        for position, reassignment in enumerate(self.with_context(prefetch_fields=False)):
             manager = reassignment.to_manager_id.sudo()
             shared['target'][reassignment.id] = (
                 manager.id, manager.user_id.id, manager.user_id.partner_id.id,

@@ -287,13 +287,14 @@ class AccountTerritoryRealignWizard(models.TransientModel):
         options = dict(reason=self.reason.strip(), origin='territory',
                        move_activities=self.move_activities,
                        swap_followers=self.swap_followers, notify=self.notify)
-        # One recordset for every receiving manager: their fields are read
-        # once for all, not once per handover.
-        managers = Manager.browse(sorted(by_manager))
         reassignments = Reassignment
         now = []
-        for manager in managers:
-            partner_ids = sorted(by_manager[manager.id])
+        for manager_id in sorted(by_manager):
+            # Each manager on its own: browsed together, reading a field of
+            # one would read every field of all of them after each cache
+            # invalidation.
+            manager = Manager.browse(manager_id)
+            partner_ids = sorted(by_manager[manager_id])
             # Each handover behaves as if the reassign wizard had made it:
             # done now, or queued for the scheduled action when it is large.
             if len(partner_ids) > threshold:
