@@ -598,7 +598,7 @@ def bench_auto_escalation(h, sizes=(1000, 10000)):
         cls._auto_escalate = instrumented
         try:
             m = h.measure(run_cron, setup=setup, label='auto-escalation cron, %d overdue' % n,
-                          runs=h.repeat if n <= 1000 else 1, budget=h.slow_budget,
+                          runs=h.repeat, budget=h.slow_budget,
                           timeout=h.slow_timeout)
             full = [b for b in batches if b[0] == max(x[0] for x in batches)] if batches else []
         finally:
