@@ -288,17 +288,27 @@ class AccountTerritoryRealignWizard(InputCheck, models.TransientModel):
         Reassignment = self.env['account.manager.reassignment']
         Manager = self.env['account.manager']
         threshold = self._get_async_threshold()
+        options = dict(reason=self.reason.strip(), origin='territory',
+                       move_activities=self.move_activities,
+                       swap_followers=self.swap_followers, notify=self.notify)
         reassignments = Reassignment
+        now = []
         for manager_id in sorted(by_manager):
+            # Each manager on its own: browsed together, reading a field of
+            # one would read every field of all of them after each cache
+            # invalidation.
+            manager = Manager.browse(manager_id)
             partner_ids = sorted(by_manager[manager_id])
             # Each handover behaves as if the reassign wizard had made it:
             # done now, or queued for the scheduled action when it is large.
-            run = Reassignment._queue if len(partner_ids) > threshold else Reassignment._execute
-            reassignments |= run(
-                partners=Partner.browse(partner_ids), to_manager=Manager.browse(manager_id),
-                reason=self.reason.strip(), origin='territory',
-                move_activities=self.move_activities, swap_followers=self.swap_followers,
-                notify=self.notify)
+            if len(partner_ids) > threshold:
+                reassignments |= Reassignment._queue(
+                    partners=Partner.browse(partner_ids), to_manager=manager, **options)
+            else:
+                now.append((Partner.browse(partner_ids), manager))
+        # The handovers done now move their accounts in one set-based pass
+        # (one reassignment each all the same, as the reassign wizard makes).
+        reassignments |= Reassignment._execute_many(now, **options)
         return reassignments
 
     @api.model
