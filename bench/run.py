@@ -125,7 +125,7 @@ class Result(object):
 
 
 def _short_path(filename):
-    for marker in ('site-packages/', '/work/', os.path.dirname(common.ROOT) + '/'):
+    for marker in ('site-packages/', os.path.dirname(common.ROOT) + '/'):
         if marker in filename:
             return filename.split(marker, 1)[1]
     return filename
