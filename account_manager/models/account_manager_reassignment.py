@@ -678,7 +678,8 @@ class AccountManagerReassignment(models.Model):
         Partner._invalidate_assignment_cache(columns)
 
     def _swap_followers_many(self, account_ids, new_partner_ids):
-        """``_swap_followers`` with a new follower per account."""
+        """``_swap_followers`` with a new follower per account (one SQL pass
+        for the accounts of several new managers)."""
         cr = self.env.cr
         cr.execute("""
             DELETE FROM mail_followers f
@@ -770,33 +771,7 @@ class AccountManagerReassignment(models.Model):
     def _swap_followers(self, account_ids, new_partner_id):
         """The previous manager stops following the account, the new one
         follows it with the default subtypes, as ``message_subscribe`` would."""
-        cr = self.env.cr
-        cr.execute("""
-            DELETE FROM mail_followers f
-             USING res_partner p, res_users u
-             WHERE f.res_model = 'res.partner' AND f.res_id = p.id
-               AND p.id = ANY(%s)
-               AND u.id = p.account_manager_user_id
-               AND f.partner_id = u.partner_id AND f.partner_id != %s
-        """, (account_ids, new_partner_id))
-        cr.execute("""
-            INSERT INTO mail_followers (res_model, res_id, partner_id)
-            SELECT 'res.partner', a.id, %s
-              FROM unnest(%s) AS a(id)
-             WHERE NOT EXISTS (
-                   SELECT 1 FROM mail_followers f
-                    WHERE f.res_model = 'res.partner' AND f.res_id = a.id
-                      AND f.partner_id = %s)
-            RETURNING id
-        """, (new_partner_id, account_ids, new_partner_id))
-        follower_ids = [row[0] for row in cr.fetchall()]
-        subtypes = self.env['mail.message.subtype'].sudo().default_subtypes('res.partner')[0]
-        if follower_ids and subtypes:
-            cr.execute("""
-                INSERT INTO mail_followers_mail_message_subtype_rel
-                       (mail_followers_id, mail_message_subtype_id)
-                SELECT f.id, s.id FROM unnest(%s) AS f(id), unnest(%s) AS s(id)
-            """, (follower_ids, subtypes.ids))
+        self._swap_followers_many(list(account_ids), [new_partner_id] * len(account_ids))
 
     def _post_account_messages(self, account_ids, previous):
         """One note per account, written like the ORM's own tracking message
