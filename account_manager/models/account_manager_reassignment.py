@@ -777,45 +777,11 @@ class AccountManagerReassignment(models.Model):
         """One note per account, written like the ORM's own tracking message
         (reason and reassignment in the body, old → new manager as a tracking
         value) but with two INSERTs for the whole batch."""
-        cr = self.env.cr
         manager = self.to_manager_id.sudo()
-        author = self.user_id.partner_id
-        now = fields.Datetime.now()
-        body = self._get_account_message_body()
-        email_from = tools.formataddr((author.name, author.email)) if author.email else None
-        stamp = '%.15f.%s' % (time.time(), random.randint(0, 1 << 30))
-        cr.execute("""
-            INSERT INTO mail_message
-                   (model, res_id, record_name, message_type, subtype_id, body,
-                    author_id, email_from, date, message_id, no_auto_thread,
-                    create_uid, create_date, write_uid, write_date)
-            SELECT 'res.partner', p.id, p.display_name, 'notification', %s, %s,
-                   %s, %s, %s, '<' || %s || '-openerp-' || p.id || '-res.partner@' || %s || '>',
-                   false, %s, %s, %s, %s
-              FROM res_partner p
-             WHERE p.id = ANY(%s)
-            RETURNING id, res_id
-        """, (self.env.ref('mail.mt_note').id, body, author.id, email_from, now,
-              stamp, socket.gethostname(), self.user_id.id, now, self.user_id.id,
-              now, account_ids))
-        messages = cr.fetchall()
-        old_ids = sorted({manager_id for manager_id in previous.values() if manager_id})
-        names = dict(self.env['account.manager'].sudo().browse(old_ids).name_get())
-        label = self.env['res.partner'].sudo(self.user_id.id).fields_get(
-            ['account_manager_id'])['account_manager_id']['string']
-        cr.execute("""
-            INSERT INTO mail_tracking_value
-                   (field, field_desc, field_type, old_value_integer, old_value_char,
-                    new_value_integer, new_value_char, mail_message_id,
-                    create_uid, create_date, write_uid, write_date)
-            SELECT 'account_manager_id', %s, 'many2one', t.old_id, t.old_name, %s, %s,
-                   t.message_id, %s, %s, %s, %s
-              FROM unnest(%s, %s, %s) AS t(message_id, old_id, old_name)
-        """, (label, manager.id, manager.name_get()[0][1],
-              self.user_id.id, now, self.user_id.id, now,
-              [message_id for message_id, _res_id in messages],
-              [previous.get(res_id) or 0 for _message_id, res_id in messages],
-              [names.get(previous.get(res_id), '') for _message_id, res_id in messages]))
+        self._post_account_messages_many(
+            [(account_id, self.id) for account_id in account_ids], previous, {
+                'index': {self.id: 1}, 'bodies': [self._get_account_message_body()],
+                'new_ids': [manager.id], 'new_names': [manager.name_get()[0][1]]})
 
     def _get_account_message_body(self):
         link = '<a href="#" data-oe-model="%s" data-oe-id="%d">%s</a>' % (
