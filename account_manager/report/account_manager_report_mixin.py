@@ -49,24 +49,24 @@ class AccountManagerReportMixin(models.AbstractModel):
                    nat.id AS national_manager_id,
                    glo.id AS global_manager_id
             FROM account_manager m
-            LEFT JOIN (
-                SELECT a.id, a.parent_left, a.parent_right
-                FROM account_manager a
-                JOIN ir_model_data d ON d.res_id = a.tier_id
-                WHERE d.module = 'account_manager'
-                  AND d.model = 'account.manager.tier'
-                  AND d.name = 'tier_national_account_manager'
-            ) nat ON nat.parent_left <= m.parent_left
+            LEFT JOIN (%s) nat ON nat.parent_left <= m.parent_left
                  AND nat.parent_right >= m.parent_right
-            LEFT JOIN (
-                SELECT a.id, a.parent_left, a.parent_right
-                FROM account_manager a
-                JOIN ir_model_data d ON d.res_id = a.tier_id
-                WHERE d.module = 'account_manager'
-                  AND d.model = 'account.manager.tier'
-                  AND d.name = 'tier_global_account_manager'
-            ) glo ON glo.parent_left <= m.parent_left
+            LEFT JOIN (%s) glo ON glo.parent_left <= m.parent_left
                  AND glo.parent_right >= m.parent_right
             ORDER BY m.id, nat.parent_left DESC NULLS LAST,
                      glo.parent_left DESC NULLS LAST
-        """
+        """ % (_managers_of_tier_sql('tier_national_account_manager'),
+               _managers_of_tier_sql('tier_global_account_manager'))
+
+
+def _managers_of_tier_sql(tier_xmlid):
+    """The managers whose tier is this addon's ``tier_xmlid``, with their
+    place in the hierarchy (``tier_xmlid`` is a name of this module)."""
+    return """
+                SELECT a.id, a.parent_left, a.parent_right
+                FROM account_manager a
+                JOIN ir_model_data d ON d.res_id = a.tier_id
+                WHERE d.module = 'account_manager'
+                  AND d.model = 'account.manager.tier'
+                  AND d.name = '%s'
+            """ % tier_xmlid
