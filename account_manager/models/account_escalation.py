@@ -145,14 +145,20 @@ class AccountEscalation(models.Model):
             # hand them to someone.
             protected = [
                 f for f in self._fields_changed_by_actions()
-                if vals.get(f) and f not in ('origin_manager_id', 'raised_by_id')
+                if vals.get(f) and f not in (
+                    'partner_id', 'company_id', 'origin_manager_id', 'raised_by_id')
                 and not (f == 'state' and vals[f] == 'open')]
             if protected:
                 raise AccessError(_(
                     "Raise escalations with Escalate… on the account: their "
                     "holder, state and dates are not set by hand (%s).") % ', '.join(
                     self._fields[f].string for f in sorted(protected)))
+            # Who raised it and who held the account then are facts, not
+            # the client's say.
             vals['raised_by_id'] = self.env.uid
+            if vals.get('partner_id'):
+                vals['origin_manager_id'] = self.env['res.partner'].sudo().browse(
+                    vals['partner_id']).commercial_partner_id.account_manager_id.id
         if vals.get('name', '/') == '/':
             vals['name'] = self.env['ir.sequence'].next_by_code(
                 'account.escalation') or '/'
@@ -160,14 +166,21 @@ class AccountEscalation(models.Model):
 
     @api.multi
     def write(self, vals):
-        protected = set(vals) & set(self._fields_changed_by_actions())
-        if protected and not self._is_escalation_admin():
-            raise AccessError(_(
-                "The holder, state and dates of an escalation change through "
-                "its buttons and the Escalate wizard, not by editing them "
-                "(%s: %s).") % (
-                ', '.join(self.mapped('name')),
-                ', '.join(self._fields[f].string for f in sorted(protected))))
+        if not self._is_escalation_admin():
+            protected = set(vals) & set(self._fields_changed_by_actions())
+            if protected:
+                raise AccessError(_(
+                    "The account, holder, state and dates of an escalation "
+                    "change through its buttons and the Escalate wizard, not "
+                    "by editing them (%s: %s).") % (
+                    ', '.join(self.mapped('name')),
+                    ', '.join(self._fields[f].string for f in sorted(protected))))
+            closed = self.filtered(lambda e: e.state not in OPEN_STATES)
+            if closed:
+                raise AccessError(_(
+                    "Resolved and cancelled escalations are kept as they were "
+                    "closed: %s. Reopen one to change it.") % ', '.join(
+                    closed.mapped('name')))
         res = super(AccountEscalation, self).write(vals)
         if 'severity' in vals and 'deadline' not in vals:
             # A change of severity changes the response time the holder has,
@@ -179,10 +192,10 @@ class AccountEscalation(models.Model):
 
     @api.model
     def _fields_changed_by_actions(self):
-        return ['state', 'manager_id', 'deadline', 'date_escalated',
-                'hop_count', 'top_reached', 'date_acknowledged',
-                'date_resolved', 'resolution_hours', 'origin_manager_id',
-                'raised_by_id']
+        return ['partner_id', 'company_id', 'state', 'manager_id', 'deadline',
+                'date_escalated', 'hop_count', 'top_reached',
+                'date_acknowledged', 'date_resolved', 'resolution_hours',
+                'origin_manager_id', 'raised_by_id']
 
     @api.model
     def _is_escalation_admin(self):
@@ -197,7 +210,7 @@ class AccountEscalation(models.Model):
     def action_acknowledge(self):
         """The holder takes the concern on: it stops the clock (the
         scheduled action leaves acknowledged escalations alone)."""
-        self._check_record_ids()
+        self._check_public_call()
         if not self:
             return True
         self._check_state(('open',), _("acknowledged"))
@@ -211,7 +224,7 @@ class AccountEscalation(models.Model):
 
     @api.multi
     def action_resolve(self):
-        self._check_record_ids()
+        self._check_public_call()
         if not self:
             return True
         self._check_state(OPEN_STATES, _("resolved"))
@@ -237,7 +250,7 @@ class AccountEscalation(models.Model):
 
     @api.multi
     def action_cancel(self):
-        self._check_record_ids()
+        self._check_public_call()
         if not self:
             return True
         self._check_state(OPEN_STATES, _("cancelled"))
@@ -249,7 +262,7 @@ class AccountEscalation(models.Model):
     @api.multi
     def action_reopen(self):
         """Back to the current holder, with a fresh deadline."""
-        self._check_record_ids()
+        self._check_public_call()
         if not self:
             return True
         self._check_state(('resolved', 'cancelled'), _("reopened"))
@@ -756,26 +769,11 @@ class AccountEscalation(models.Model):
     def _check_holder_rights(self, verb, allow_raiser=False):
         """Escalations are handled by their holder, the holder's backup, any
         manager above the holder, or an account administrator; cancelling
-        and reopening also by whoever raised it."""
-        user = self.env.user
-        if self.env.uid == SUPERUSER_ID or user.has_group(
-                'account_manager.group_account_admin'):
-            return
-        Manager = self.env['account.manager'].sudo()
-        my_managers = Manager.search([('user_id', '=', user.id)])
-        holders = self.sudo().mapped('manager_id')
-        in_my_reach = Manager.with_context(active_test=False).search([
-            ('id', 'in', holders.ids), ('id', 'child_of', my_managers.ids),
-        ]) if my_managers else Manager
-        wrong = self.browse()
-        for escalation in self:
-            holder = escalation.sudo().manager_id
-            allowed = (
-                (allow_raiser and escalation.raised_by_id == user)
-                or (holder and (holder in in_my_reach
-                                or holder.backup_manager_id.user_id == user)))
-            if not allowed:
-                wrong |= escalation
+        and reopening also by whoever raised it (the policy:
+        ``res.users._account_manager_escalation_rights``)."""
+        right = 'withdraw' if allow_raiser else 'handle'
+        rights = self.env.user._account_manager_escalation_rights(self)
+        wrong = self.filtered(lambda e: right not in rights.get(e.id, ()))
         if wrong:
             raise AccessError(_(
                 "You cannot %s these escalations: only their holder, the "
@@ -783,7 +781,7 @@ class AccountEscalation(models.Model):
                 "account administrator can%s.\n%s") % (
                 verb, _(", and whoever raised it") if allow_raiser else '',
                 '\n'.join(_('- %s (%s), held by %s') % (
-                    e.name, e.partner_id.display_name,
+                    e.name, e.sudo().partner_id.display_name,
                     e.sudo().manager_id.name or _('nobody'))
                     for e in wrong)))
 

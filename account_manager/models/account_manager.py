@@ -138,6 +138,9 @@ class AccountManager(models.Model):
 
     @api.multi
     def write(self, vals):
+        # Rights first: a refusal for lack of rights must not be preceded by
+        # a business message about somebody else's accounts.
+        self._check_access('write')
         if vals.get('active') is False:
             self.filtered('active')._check_can_archive()
         res = super(AccountManager, self).write(vals)
@@ -148,6 +151,7 @@ class AccountManager(models.Model):
 
     @api.multi
     def unlink(self):
+        self._check_access('unlink')
         self._check_can_archive()
         res = super(AccountManager, self).unlink()
         self._invalidate_access_rules()
@@ -163,8 +167,15 @@ class AccountManager(models.Model):
                 [('account_manager_id', '=', manager.id)] + ACCOUNT_DOMAIN)
             reports = manager.sudo().child_ids.filtered('active')
             if accounts:
+                # Named only where the reader may see them; the rest counted.
+                visible = self.env['res.partner'].with_context(active_test=False).search(
+                    [('id', 'in', accounts.ids)])
+                names = visible.mapped('display_name')
+                if len(visible) < len(accounts):
+                    names.append(_('%d account(s) outside your access') % (
+                        len(accounts) - len(visible)))
                 problems.append(_("%s still manages %d account(s): %s") % (
-                    manager.name, len(accounts), _shortlist(accounts.mapped('display_name'))))
+                    manager.name, len(accounts), _shortlist(names)))
             if reports:
                 problems.append(_("%s still has active reports: %s") % (
                     manager.name, _shortlist(reports.mapped('name'))))
@@ -172,6 +183,11 @@ class AccountManager(models.Model):
             raise UserError('\n'.join(problems) + '\n' + _(
                 "Reassign the accounts (Reassign accounts…) and give the "
                 "reports another manager first."))
+
+    @api.multi
+    def _check_access(self, operation):
+        self.check_access_rights(operation)
+        self.check_access_rule(operation)
 
     @api.model
     def _invalidate_access_rules(self):

@@ -54,8 +54,7 @@ class AccountManager(models.Model):
             })
         for manager in created:
             manager_by_user[manager.user_id.id] = manager
-        Partner = self.env['res.partner'].with_context(
-            account_manager_origin='import', tracking_disable=True)
+        Partner = self.env['res.partner'].with_context(tracking_disable=True)
         adopted = Partner.browse()
         for user_id, partner_ids in partner_ids_by_user.items():
             manager = manager_by_user[user_id]
@@ -65,7 +64,8 @@ class AccountManager(models.Model):
             accounts = Partner.browse(partner_ids).filtered(
                 lambda p, level=level: p.required_tier_id.level <= level)
             if accounts:
-                accounts.write({'account_manager_id': manager.id})
+                accounts._write_account_manager(
+                    manager, origin='import', reason=_('Adopted from the salesperson'))
                 adopted |= accounts
         return self._adopt_result(created, adopted)
 

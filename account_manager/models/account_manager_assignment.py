@@ -1,5 +1,11 @@
 from odoo import _, api, fields, models
 
+# The context key under which the addon's own code hands write() an
+# ``AssignmentChange``. Only an instance of that class counts: JSON sent by
+# a client can carry strings and dicts, never one, so a context sent over
+# RPC cannot decide an origin, a reason, a date or the acting user.
+CHANGE_KEY = 'account_manager_change'
+
 ORIGINS = [
     ('manual', 'Manual'),
     ('reassign', 'Reassignment'),
@@ -7,6 +13,28 @@ ORIGINS = [
     ('escalation', 'Escalation'),
     ('import', 'Import'),
 ]
+
+
+class AssignmentChange(object):
+    """How a change of account manager is recorded in the history."""
+    __slots__ = ('origin', 'reason', 'date', 'reassignment_id', 'user_id', 'skip_reach_check')
+
+    def __init__(self, origin='manual', reason=None, date=None, reassignment_id=None,
+                 user_id=None, skip_reach_check=False):
+        self.origin = origin
+        self.reason = reason
+        self.date = date
+        self.reassignment_id = reassignment_id
+        self.user_id = user_id
+        # The territory places the account, not the user: a manager may
+        # register an account that lands with somebody else.
+        self.skip_reach_check = skip_reach_check
+
+    @classmethod
+    def from_env(cls, env):
+        """The change the addon's code asked for, or a plain manual one."""
+        change = env.context.get(CHANGE_KEY)
+        return change if isinstance(change, cls) else cls()
 
 
 class AccountManagerAssignment(models.Model):

@@ -11,7 +11,7 @@ import psycopg2
 from odoo import _, api, fields, models, tools
 from odoo.exceptions import AccessError, UserError
 
-from .account_manager_assignment import ORIGINS
+from .account_manager_assignment import ORIGINS, AssignmentChange
 from .res_partner import ACCOUNT_DOMAIN
 
 _logger = logging.getLogger(__name__)
@@ -127,7 +127,7 @@ class AccountManagerReassignment(models.Model):
         """Process a queued (or failed) background reassignment at once, in
         this request and its transaction, instead of waiting for the
         scheduled action."""
-        self._check_record_ids()
+        self._check_public_call()
         user = self.env.user
         is_admin = user.has_group('account_manager.group_account_admin')
         for reassignment in self:
@@ -429,6 +429,10 @@ class AccountManagerReassignment(models.Model):
         start = self.done_count
         self.write({'state': 'running', 'error_message': False})
         remaining = self._get_account_ids_to_move(account_ids[start:], self.to_manager_id)
+        # Whoever started it must still be allowed to: their team or reach
+        # may have changed since it was queued.
+        self.user_id._account_manager_check_reassign(
+            self.env['res.partner'].browse(remaining), self.to_manager_id)
         self._check_move(remaining, self.to_manager_id, self.date)
         if commit:
             cr.commit()  # pylint: disable=invalid-commit
@@ -552,11 +556,9 @@ class AccountManagerReassignment(models.Model):
                 manager.id, manager.user_id.id, manager.user_id.partner_id.id,
                 manager.tier_id.id)
             shared['date'][reassignment.id] = reassignment.date
-            shared['vals'][reassignment.id] = Partner.sudo(reassignment.user_id.id).with_context(
-                account_manager_origin=reassignment.origin,
-                account_manager_reason=reassignment.reason,
-                account_manager_reassignment_id=reassignment.id,
-            )._prepare_assignment_common_vals(manager, reassignment.date)
+            shared['vals'][reassignment.id] = Partner.sudo(
+                reassignment.user_id.id)._prepare_assignment_common_vals(
+                manager, reassignment.date, reassignment._get_assignment_change())
             shared['index'][reassignment.id] = position + 1
             shared['bodies'].append(reassignment._get_account_message_body())
             shared['new_ids'].append(manager.id)
@@ -761,12 +763,16 @@ class AccountManagerReassignment(models.Model):
     def _insert_assignment_lines(self, account_ids):
         """One INSERT … SELECT over the ids: the lines differ only by account."""
         manager = self.to_manager_id.sudo()
-        Partner = self.env['res.partner'].sudo(self.user_id.id).with_context(
-            account_manager_origin=self.origin,
-            account_manager_reason=self.reason,
-            account_manager_reassignment_id=self.id)
-        vals = Partner._prepare_assignment_common_vals(manager, self.date)
+        Partner = self.env['res.partner'].sudo(self.user_id.id)
+        vals = Partner._prepare_assignment_common_vals(
+            manager, self.date, self._get_assignment_change())
         Partner._insert_assignment_lines(account_ids, vals)
+
+    def _get_assignment_change(self):
+        """How this reassignment's history lines are recorded."""
+        self.ensure_one()
+        return AssignmentChange(origin=self.origin, reason=self.reason, date=self.date,
+                                reassignment_id=self.id)
 
     def _swap_followers(self, account_ids, new_partner_id):
         """The previous manager stops following the account, the new one

@@ -100,10 +100,19 @@ class InputCheck(object):
                               "record ids, not %s.") % (self._description, show(ids)))
         return list(ids)
 
+    def _check_public_call(self):
+        """What every public method (callable over RPC) checks first: the
+        ids are record ids, and the caller may read these records. Their
+        own right to act is the method's business after that."""
+        self._check_record_ids()
+        records = self.filtered(lambda r: not isinstance(r.id, models.NewId)).exists()
+        records.check_access_rights('read')
+        records.check_access_rule('read')
+
     def _ensure_one_record(self):
         """``ensure_one()`` for the public actions: a clean refusal when they
         are called on no record, several records or something that is not
-        a record id."""
+        a record id; and the caller must be able to read it."""
         self._check_record_ids()
         if len(self) != 1:
             raise UserError(_("%s: this action works on exactly one record, "
@@ -111,6 +120,7 @@ class InputCheck(object):
         if not self.exists():
             raise UserError(_("%s: record %s does not exist (any more).") % (
                 self._description, self.id))
+        self._check_public_call()
 
     # ------------------------------------------------------------ companies
     def _check_same_company(self, *names):

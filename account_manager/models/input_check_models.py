@@ -4,6 +4,7 @@ so that the check runs before the addon's own overrides.  Also where the
 records a model points to must belong to its company."""
 from odoo import api, models
 
+from .access_guard import AutoJoinGuard
 from .input_check import InputCheck
 
 
@@ -32,7 +33,7 @@ class AccountTerritoryRule(InputCheck, models.Model):
     _inherit = 'account.territory.rule'
 
 
-class AccountManagerAssignment(InputCheck, models.Model):
+class AccountManagerAssignment(AutoJoinGuard, InputCheck, models.Model):
     _inherit = 'account.manager.assignment'
 
 
@@ -40,7 +41,7 @@ class AccountManagerReassignment(InputCheck, models.Model):
     _inherit = 'account.manager.reassignment'
 
 
-class AccountEscalation(InputCheck, models.Model):
+class AccountEscalation(AutoJoinGuard, InputCheck, models.Model):
     _inherit = 'account.escalation'
 
     @api.constrains('company_id', 'manager_id', 'partner_id')

@@ -1,5 +1,7 @@
 from odoo import SUPERUSER_ID, _, api, fields, models
-from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.exceptions import UserError, ValidationError
+
+from .account_manager_assignment import CHANGE_KEY, AssignmentChange
 
 # An account is a commercial partner: a company, or a person with no parent.
 ACCOUNT_DOMAIN = ['|', ('is_company', '=', True), ('parent_id', '=', False)]
@@ -160,27 +162,71 @@ class ResPartner(models.Model):
             changed._record_manager_change()
         return res
 
+    @api.model_cr
+    def init(self):
+        res = super(ResPartner, self).init()
+        # The read rule lets restricted users read the partners they created.
+        self.env.cr.execute("""
+            CREATE INDEX IF NOT EXISTS res_partner_create_uid_index
+            ON res_partner (create_uid)
+        """)
+        return res
+
+    @api.multi
+    def unlink(self):
+        """History is never lost: an account with manager history or
+        escalations is archived, not deleted, except by an account
+        administrator (a deliberate correction, an erasure request)."""
+        self.check_access_rights('unlink')
+        self.check_access_rule('unlink')
+        if self.ids and not (self.env.uid == SUPERUSER_ID or self.env.user.has_group(
+                'account_manager.group_account_admin')):
+            self.env.cr.execute("""
+                SELECT partner_id FROM account_manager_assignment WHERE partner_id = ANY(%s)
+                UNION
+                SELECT partner_id FROM account_escalation WHERE partner_id = ANY(%s)
+            """, (self.ids, self.ids))
+            kept = self.browse([row[0] for row in self.env.cr.fetchall()])
+            if kept:
+                raise UserError(_(
+                    "These accounts have a manager history or escalations, "
+                    "which are kept: archive them instead of deleting them "
+                    "(Action › Archive).\n%s") % _partner_shortlist(kept))
+        return super(ResPartner, self).unlink()
+
     def _check_manager_in_reach(self, manager_id):
         """A restricted user may give accounts only to a manager within
-        their reach (Own Accounts: themselves or whom they stand in for;
-        Team Accounts: their team), as with the Reassign wizard; handovers
-        beyond go through a team lead. Without this, a manager could give
-        an account away from its form and lose sight of it. Territory
+        their reach (``res.users._account_manager_check_give``). Territory
         assignment, which places a new account by its address, is not the
         user's choice and is left alone."""
         if isinstance(manager_id, models.BaseModel):
             manager_id = manager_id.id
-        if not manager_id or self.env.uid == SUPERUSER_ID \
-                or self.env.context.get('account_manager_origin') == 'territory':
+        if AssignmentChange.from_env(self.env).skip_reach_check:
             return
-        reach = self.env.user._account_manager_reach()
-        if reach['restricted'] and manager_id not in reach['manager_ids']:
-            raise AccessError(_(
-                "You cannot give accounts to %s, who is outside your team. "
-                "Ask your team lead to reassign them:\n%s") % (
-                self.env['account.manager'].sudo().browse(manager_id).name,
-                '\n'.join('- %s' % name for name in
-                          self.sudo().mapped('display_name')[:20]) or _('- a new account')))
+        self.env.user._account_manager_check_give(manager_id, self)
+
+    @api.multi
+    def _write_account_manager(self, manager, origin='manual', reason=None, date=None,
+                               reassignment=None, user=None, skip_reach_check=False,
+                               extra_vals=None):
+        """Give these accounts ``manager`` (a record or False) with the
+        history's origin, reason, effective date and reassignment said
+        explicitly: the way the addon's own paths (territory assignment,
+        adoption, import) change a manager. ``user`` is whom the history
+        names when the write runs as superuser on their behalf."""
+        change = AssignmentChange(
+            origin=origin, reason=reason, date=date,
+            reassignment_id=reassignment.id if reassignment else None,
+            user_id=user.id if user else None, skip_reach_check=skip_reach_check)
+        vals = dict(extra_vals or {}, account_manager_id=manager.id if manager else False)
+        return self.with_context(**{CHANGE_KEY: change}).write(vals)
+
+    @api.model
+    def load(self, fields, data):
+        """The web client's import: manager changes it makes are recorded
+        with origin ``import``."""
+        change = AssignmentChange(origin='import', reason=_('Imported'))
+        return super(ResPartner, self.with_context(**{CHANGE_KEY: change})).load(fields, data)
 
     def _check_contacts_follow_account(self):
         """Contacts mirror their account: a direct change on a contact would
@@ -200,15 +246,15 @@ class ResPartner(models.Model):
         """Close the open primary history line of each account in ``self``
         and open one for its current manager, in the caller's transaction.
 
-        Origin, reason, reassignment and effective date come from the
-        context (``account_manager_origin``, ``account_manager_reason``,
-        ``account_manager_reassignment_id``, ``account_manager_date``) so
-        that every path that writes the manager records the same way.
+        Origin, reason, reassignment and effective date are those of the
+        ``AssignmentChange`` the addon's own code passed (see
+        ``_write_account_manager``); anything else is a manual change now.
         One UPDATE closes and one INSERT opens the lines of the whole set:
         an import of thousands of accounts does not create them one by one."""
         if not self:
             return
-        date = self.env.context.get('account_manager_date') or fields.Datetime.now()
+        change = AssignmentChange.from_env(self.env)
+        date = change.date or fields.Datetime.now()
         self._check_assignment_date(date)
         Assignment = self.env['account.manager.assignment'].sudo()
         Assignment.search([
@@ -216,29 +262,28 @@ class ResPartner(models.Model):
             ('date_end', '=', False),
         ]).write({'date_end': date})
         self._create_assignment_lines([
-            partner._prepare_assignment_vals(date)
+            partner._prepare_assignment_vals(date, change)
             for partner in self.filtered('account_manager_id')])
 
-    def _prepare_assignment_vals(self, date):
-        vals = self._prepare_assignment_common_vals(self.account_manager_id, date)
+    def _prepare_assignment_vals(self, date, change):
+        vals = self._prepare_assignment_common_vals(self.account_manager_id, date, change)
         vals['partner_id'] = self.id
         return vals
 
     @api.model
-    def _prepare_assignment_common_vals(self, manager, date):
+    def _prepare_assignment_common_vals(self, manager, date, change):
         """The values an assignment line takes from the change itself rather
         than from the account: shared by the form path and the bulk
         reassignment, which inserts one line per account with these."""
-        ctx = self.env.context
         return {
             'manager_id': manager.id,
             'role': 'primary',
             'date_start': date,
-            'origin': ctx.get('account_manager_origin') or 'manual',
-            'reason': ctx.get('account_manager_reason'),
-            'reassignment_id': ctx.get('account_manager_reassignment_id'),
+            'origin': change.origin or 'manual',
+            'reason': change.reason,
+            'reassignment_id': change.reassignment_id,
             # Code running as superuser on a user's behalf names the user.
-            'user_id': ctx.get('account_manager_acting_uid') or self.env.uid
+            'user_id': change.user_id or self.env.uid
             if self.env.uid == SUPERUSER_ID else self.env.uid,
             'company_id': manager.company_id.id,
         }

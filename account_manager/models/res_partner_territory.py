@@ -1,6 +1,17 @@
 from collections import Counter, defaultdict
 
-from odoo import _, api, fields, models
+from odoo import SUPERUSER_ID, _, api, fields, models
+from odoo.tools import html_escape
+
+# The addon's own writes of a territory must not re-match it: they say so
+# with this sentinel object in the context, which no client can send.
+TERRITORY_SKIP_KEY = 'territory_assignment_skip'
+TERRITORY_SKIP = object()
+
+
+def _skips_territory(env):
+    return env.context.get(TERRITORY_SKIP_KEY) is TERRITORY_SKIP
+
 
 # What an account's territory depends on: a change to one of these re-matches it.
 TERRITORY_TRIGGER_FIELDS = ('country_id', 'state_id', 'zip', 'industry_id', 'category_id')
@@ -155,8 +166,7 @@ class ResPartner(models.Model):
     @api.model
     def create(self, vals):
         partner = super(ResPartner, self).create(vals)
-        if self.env.context.get('territory_assignment_skip') \
-                or partner.territory_locked or not partner._is_account():
+        if _skips_territory(self.env) or partner.territory_locked or not partner._is_account():
             return partner
         if not vals.get('territory_id') and not any(
                 partner[name] for name in TERRITORY_TRIGGER_FIELDS):
@@ -171,11 +181,35 @@ class ResPartner(models.Model):
         else:
             partner._apply_territory_assignment(
                 keep_manager=bool(vals.get('account_manager_id')))
+        partner._tell_creator_where_it_went()
         return partner
+
+    def _tell_creator_where_it_went(self):
+        """A restricted user whose new account territory assignment gave to
+        a manager outside their reach keeps reading it (the read rule lets
+        creators read what they created) but no longer edits it: a note on
+        the account says where it went and who edits it now."""
+        self.ensure_one()
+        user = self.env.user
+        manager = self.sudo().account_manager_id
+        if not manager or self.env.uid == SUPERUSER_ID:
+            return
+        reach = user._account_manager_reach()
+        if not reach['restricted'] or manager.id in reach['manager_ids']:
+            return
+        territory = self.sudo().territory_id
+        self.sudo().message_post(
+            body=_("Registered by %s. Territory assignment placed it in %s with "
+                   "%s, who manages it from now on: %s can read it, and the "
+                   "manager's team edits it.") % (
+                html_escape(user.name), html_escape(territory.complete_name or ''),
+                html_escape(manager.name), html_escape(user.name)),
+            author_id=user.partner_id.id, message_type='notification',
+            subtype='mail.mt_note', partner_ids=[user.partner_id.id])
 
     @api.multi
     def write(self, vals):
-        if self.env.context.get('territory_assignment_skip') \
+        if _skips_territory(self.env) \
                 or not set(TERRITORY_TRIGGER_FIELDS) & set(vals) \
                 or 'territory_id' in vals:
             return super(ResPartner, self).write(vals)
@@ -313,17 +347,19 @@ class ResPartner(models.Model):
         # superuser, so that a manager may register an account that lands
         # with somebody else (whose account they then no longer edit); the
         # history still names the user who made the change.
-        acting = self.with_context(account_manager_acting_uid=self.env.uid).sudo()
+        acting = self.sudo().with_context(**{TERRITORY_SKIP_KEY: TERRITORY_SKIP})
+        Manager = self.env['account.manager']
         for (territory_id, manager_id), partner_ids in groups.items():
             territory = Territory.browse(territory_id)
-            partners = acting.browse(partner_ids).with_context(
-                territory_assignment_skip=True,
-                account_manager_origin='territory',
-                account_manager_reason=_('Territory assignment: %s') % territory.complete_name)
-            vals = {'territory_id': territory_id}
-            if manager_id:
-                vals['account_manager_id'] = manager_id
-            partners.write(vals)
+            partners = acting.browse(partner_ids)
+            if not manager_id:
+                partners.write({'territory_id': territory_id})
+                continue
+            partners._write_account_manager(
+                Manager.browse(manager_id), origin='territory',
+                reason=_('Territory assignment: %s') % territory.complete_name,
+                user=self.env.user, skip_reach_check=True,
+                extra_vals={'territory_id': territory_id})
         for territory_id, partner_ids in plan['no_manager'].items():
             territory = Territory.browse(territory_id)
             for partner in self.browse(partner_ids):

@@ -124,7 +124,7 @@ class AccountManagerPortfolioReport(InputCheck, models.Model):
     def action_open_accounts(self):
         """The accounts behind the selected rows, where they can be edited
         or handed over (Reassign accounts…)."""
-        self._check_record_ids()
+        self._check_public_call()
         action = self.env.ref('account_manager.res_partner_account_action').read()[0]
         action.update({
             'name': _('Accounts'),

@@ -195,7 +195,8 @@ class AccountManagerReportExport(InputCheck, models.TransientModel):
                 for col, name in enumerate(field_names):
                     value = record[name]
                     if name in names and value:
-                        value = (value, names[name].get(value, ''))
+                        value = (value, names[name].get(value, '')) \
+                            if value in names[name] else False
                     self._write_cell(sheet, row, col, value,
                                      model_fields[name], formats)
         sheet.autofilter(0, 0, max(row, 1), len(field_names) - 1)
@@ -210,10 +211,13 @@ class AccountManagerReportExport(InputCheck, models.TransientModel):
             if field['type'] != 'many2one':
                 continue
             ids = list({record[name] for record in records if record[name]})
-            # Display names, as the web client shows them on any row.
-            related = self.env[field['relation']].sudo().browse(ids)
+            # Only the records the user may read are named (a row in reach
+            # may point at a group account out of reach): the others are
+            # left blank.
+            Related = self.env[field['relation']].with_context(active_test=False)
+            readable = Related.search([('id', 'in', ids)]).ids
             names[name] = {r['id']: r['display_name']
-                           for r in related.read(['display_name'])}
+                           for r in Related.browse(readable).read(['display_name'])}
         return names
 
     def _write_cell(self, sheet, row, col, value, field, formats):

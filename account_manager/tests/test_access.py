@@ -1,6 +1,6 @@
 from contextlib import contextmanager
 
-from odoo.exceptions import AccessError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 
 from .common import AccountManagerCase
 
@@ -155,6 +155,11 @@ class TestAccess(AccountManagerCase):
             with self.rolledBack():
                 self.as_user(user, record).unlink()
                 self.assertFalse(self.fresh(record).exists())
+        elif 'kept' in allowed:
+            # An account with history or escalations is archived, not deleted.
+            with self.assertRefused(UserError, 'archive them instead'):
+                self.as_user(user, record).unlink()
+            self.assertTrue(self.fresh(record).exists())
         else:
             with self.assertRefused(AccessError, REFUSED['unlink']):
                 self.as_user(user, record).unlink()
@@ -240,7 +245,7 @@ class TestAccess(AccountManagerCase):
             (self.u_nadia, self.acc_arthur_2, self.arthur, self.katrin),
         ]
         for user, account, inside, outside in editors:
-            self.assertOperations(user, account, {'write', 'unlink'})
+            self.assertOperations(user, account, {'write', 'kept'})
             self.assertOperations(user, self.acc_unassigned, {'write', 'unlink'})
             self.assertCreate(user, 'res.partner', {
                 'name': 'New account', 'is_company': True,
@@ -250,7 +255,8 @@ class TestAccess(AccountManagerCase):
             self.assertCreate(user, 'res.partner', {
                 'name': 'Somebody else\'s account', 'is_company': True,
                 'account_manager_id': outside.id}, allowed=False)
-        for user in (self.u_gloria, self.user_admin):
+        self.assertOperations(self.u_gloria, self.acc_anton_1, {'write', 'kept'})
+        for user in (self.user_admin,):
             self.assertOperations(user, self.acc_anton_1, {'write', 'unlink'})
             self.assertCreate(user, 'res.partner', {
                 'name': 'New account', 'is_company': True,
@@ -276,7 +282,7 @@ class TestAccess(AccountManagerCase):
     def test_backup_sees_backed_up_accounts(self):
         arthur_accounts = self.accounts(self.acc_arthur_1, self.acc_arthur_2)
         self.assertSees(self.u_adele, arthur_accounts)
-        self.assertOperations(self.u_adele, self.acc_arthur_1, {'write', 'unlink'})
+        self.assertOperations(self.u_adele, self.acc_arthur_1, {'write', 'kept'})
         # kenji backs nobody up: arthur reports to him, but kenji only has
         # Own Accounts.
         self.assertBlind(self.u_kenji, arthur_accounts)
@@ -289,7 +295,7 @@ class TestAccess(AccountManagerCase):
         responsible for and below, whoever manages them."""
         paris = self.accounts(self.acc_katrin_paris)
         self.assertSees(self.u_nadia, paris)
-        self.assertOperations(self.u_nadia, self.acc_katrin_paris, {'write', 'unlink'})
+        self.assertOperations(self.u_nadia, self.acc_katrin_paris, {'write', 'kept'})
         self.assertSees(self.u_niklas, paris)  # katrin reports to him
         # Own Accounts is about the accounts one holds: adele is responsible
         # for Paris but does not see katrin's account there.
@@ -363,8 +369,7 @@ class TestAccess(AccountManagerCase):
                 'account_escalation_rule_account_reach',
                 'account_escalation_rule_account_reach_create',
                 'account_manager_assignment_rule_account_reach',
-                'account_manager_reassignment_rule_account_reach',
-                'account_manager_reassignment_rule_own_runs')])])
+                'account_manager_reassignment_rule_account_reach')])])
         users = self.user_plain | self.u_gloria | self.user_admin
         models = ['res.partner', 'account.escalation', 'account.manager.assignment',
                   'account.manager.reassignment']
@@ -537,19 +542,18 @@ class TestAccess(AccountManagerCase):
         for user, visible, hidden in matrix:
             self.assertSees(user, visible)
             self.assertBlind(user, hidden)
-        # Only one's own runs can be written; nobody but an administrator
-        # deletes the audit trail.
-        self.assertOperations(self.u_adele, self.reas_france, set())
-        self.assertOperations(self.u_nadia, self.reas_france, {'write'})
-        self.assertOperations(self.u_gloria, self.reas_germany, {'write'})
-        self.assertOperations(self.user_plain, self.reas_germany, set())
-        self.assertOperations(self.user_admin, self.reas_germany, {'write', 'unlink'})
+        # The audit trail is written by the addon alone: nobody, an
+        # administrator included, writes, creates or deletes a run by hand.
+        for user in (self.u_adele, self.u_nadia, self.u_gloria, self.user_plain,
+                     self.user_admin):
+            self.assertOperations(user, self.reas_germany if user != self.u_nadia
+                                  else self.reas_france, set())
         vals = {'from_manager_id': self.adele.id, 'to_manager_id': self.karim.id,
-                'reason': 'Holiday cover'}
-        for user in (self.u_adele, self.u_nadia, self.u_gloria, self.user_admin):
-            self.assertCreate(user, 'account.manager.reassignment', vals, allowed=True)
-        self.assertCreate(self.user_plain, 'account.manager.reassignment', vals,
-                          allowed=False)
+                'reason': 'Holiday cover', 'state': 'queued',
+                'queued_account_ids': '[%d]' % self.acc_anton_1.id}
+        for user in (self.u_adele, self.u_nadia, self.u_gloria, self.user_plain,
+                     self.user_admin):
+            self.assertCreate(user, 'account.manager.reassignment', vals, allowed=False)
 
     # ------------------------------------------------------------------
     # configuration: account.manager, account.territory, account.manager.tier

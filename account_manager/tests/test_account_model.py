@@ -236,12 +236,33 @@ class TestHistory(AccountManagerCase):
         self.assertFalse(self.current_lines(self.acc_adele_1))
         self.assertTrue(self.acc_adele_1.assignment_ids.date_end)
 
-    def test_import_origin_and_reason_from_context(self):
-        self.acc_adele_1.with_context(
-            account_manager_origin='import', account_manager_reason='CRM migration',
-        ).account_manager_id = self.arthur
+    def test_import_origin_and_reason_given_explicitly(self):
+        self.acc_adele_1._write_account_manager(
+            self.arthur, origin='import', reason='CRM migration')
         line = self.current_lines(self.acc_adele_1)
         self.assertEqual((line.origin, line.reason), ('import', 'CRM migration'))
+
+    def test_context_keys_do_not_decide_the_history(self):
+        """What a client sends in the context (over RPC, as strings) sets
+        no origin, reason, date or acting user: the change is manual, now,
+        and made by whoever made it."""
+        partner = self.acc_adele_1.sudo(self.nadia.user_id).with_context(
+            account_manager_origin='territory', account_manager_reason='forged',
+            account_manager_date='2001-01-01 00:00:00',
+            account_manager_acting_uid=self.gloria.user_id.id,
+            account_manager_reassignment_id=1,
+            account_manager_change={'origin': 'import', 'date': '2001-01-01 00:00:00'})
+        partner.account_manager_id = self.karim
+        line = self.current_lines(self.acc_adele_1)
+        self.assertEqual(
+            (line.origin, line.reason, line.reassignment_id.id, line.user_id),
+            ('manual', False, False, self.nadia.user_id))
+        self.assertGreater(line.date_start, '2020-01-01')
+
+    def test_import_through_load_records_import(self):
+        self.Partner.load(['.id', 'account_manager_id/.id'],
+                          [[str(self.acc_adele_2.id), str(self.arthur.id)]])
+        self.assertEqual(self.current_lines(self.acc_adele_2).origin, 'import')
 
     def test_import_through_load(self):
         """The web client's import calls load(): it goes through write too."""

@@ -415,8 +415,18 @@ class TestReassign(AccountManagerCase):
         addon's groups neither."""
         before = self.snapshot()
         for user in (self.karim.user_id, self.user_plain):
-            wizard = self.open_wizard(user, 'res.partner', self.acc_karim_2.ids,
-                                      to_manager_id=self.kenji.id)
+            # Refused as the wizard opens (the Action menu hides it from them).
+            with self.assertRefused(AccessError, 'Only team leads'):
+                self.open_wizard(user, 'res.partner', self.acc_karim_2.ids,
+                                 to_manager_id=self.kenji.id)
+            # A wizard made without the Action menu's context shows nothing
+            # and moves nothing.
+            wizard = self.env['account.manager.reassign.wizard'].sudo(user).create({
+                'partner_ids': [(6, 0, self.acc_karim_2.ids)],
+                'to_manager_id': self.kenji.id, 'reason': 'forged'})
+            self.assertEqual(
+                (wizard.account_count, wizard.contact_count, wizard.target_account_count,
+                 wizard.target_capacity), (0, 0, 0, 0))
             with self.assertRefused(AccessError, 'Only team leads'):
                 wizard.action_reassign()
         self.assertNothingWritten(before)
@@ -513,8 +523,7 @@ class TestReassign(AccountManagerCase):
             self.assertEqual(len(account.assignment_ids), 2)
         self.assertEqual(self.contacts(accounts).mapped('account_manager_id'), self.arthur)
         with self.assertRefused(UserError, 'Boulangerie Adèle'):
-            self.acc_adele_1.with_context(account_manager_date='2000-01-01 00:00:00').write(
-                {'account_manager_id': self.kenji.id})
+            self.acc_adele_1._write_account_manager(self.kenji, date='2000-01-01 00:00:00')
 
     def test_queries_do_not_grow_with_accounts(self):
         """The bulk path issues a fixed number of queries per batch: moving

@@ -1,6 +1,7 @@
 from odoo.exceptions import AccessError, UserError, ValidationError
 
 from .common import AccountManagerCase
+from ..models.res_partner_territory import TERRITORY_SKIP, TERRITORY_SKIP_KEY
 
 
 class TerritoryCase(AccountManagerCase):
@@ -461,7 +462,7 @@ class TestRealignment(TerritoryCase):
         cls.rome = cls._account('Rome', country=cls.italy, manager=cls.arthur)
         cls.paris = cls._account('Paris', country=cls.france, zip='75001')
         # Imported before the rules existed: no territory, no manager.
-        cls.milan = cls.env['res.partner'].with_context(territory_assignment_skip=True).create({
+        cls.milan = cls.env['res.partner'].with_context(**{TERRITORY_SKIP_KEY: TERRITORY_SKIP}).create({
             'name': 'Milan', 'is_company': True, 'customer': True,
             'country_id': cls.italy.id})
         cls.accounts = (cls.lyon_1 | cls.lyon_2 | cls.lyon_key | cls.munich | cls.locked

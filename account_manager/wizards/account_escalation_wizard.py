@@ -61,6 +61,12 @@ class AccountEscalationWizard(InputCheck, models.TransientModel):
     @api.depends('partner_id', 'escalation_id')
     def _compute_routing(self):
         for wizard in self:
+            if not wizard._is_in_reach():
+                # Nothing about an account or escalation out of the user's
+                # reach: Escalate refuses it, and the preview says nothing.
+                wizard.update({'holder_id': False, 'holder_level': 0,
+                               'proposed_manager_id': False})
+                continue
             holder = wizard._get_reference_manager()
             wizard.holder_id = holder
             wizard.holder_level = holder.tier_level
@@ -96,6 +102,18 @@ class AccountEscalationWizard(InputCheck, models.TransientModel):
             'view_mode': 'form',
             'target': 'current',
         }
+
+    def _is_in_reach(self):
+        """Whether the user may read the wizard's account (or escalation)."""
+        self.ensure_one()
+        if self.escalation_id:
+            model, record_id = 'account.escalation', self.escalation_id.id
+        else:
+            model, record_id = 'res.partner', self.partner_id.sudo().commercial_partner_id.id
+        if not isinstance(record_id, int):
+            return True
+        return bool(self.env[model].with_context(active_test=False).search_count(
+            [('id', '=', record_id)]))
 
     def _escalate_new(self):
         partner = self.partner_id.commercial_partner_id

@@ -1,4 +1,4 @@
-from odoo import SUPERUSER_ID, _, api, fields, models
+from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 
 from ..models.account_manager_reassignment import DEFAULT_ASYNC_THRESHOLD
@@ -99,7 +99,7 @@ class AccountManagerReassignWizard(InputCheck, models.TransientModel):
 
     @api.model
     def _get_allowed_managers(self):
-        team = self._get_team()
+        team = self.env.user._account_manager_reassign_team()
         Manager = self.env['account.manager']
         return Manager.browse(team.filtered('active').ids) if team is not None \
             else Manager.search([('active', '=', True)])
@@ -110,15 +110,25 @@ class AccountManagerReassignWizard(InputCheck, models.TransientModel):
         Partner = self.env['res.partner']
         cr = self.env.cr
         threshold = self._get_async_threshold()
+        # The preview's figures are for those who may reassign, about
+        # accounts and a manager in their reach: for anybody else they stay
+        # empty (the wizard's button refuses them with the reason).
+        may_reassign = self.env.user._account_manager_may_reassign()
         for wizard in self:
-            accounts = wizard._get_accounts()
+            accounts = wizard._get_accounts() if may_reassign else Partner
             to_manager = wizard.to_manager_id
             ids = accounts.ids
+            visible = set(self._get_visible_ids(ids))
+            if len(visible) < len(ids):
+                # Some accounts are out of reach: say how many, nothing more.
+                wizard._reset_preview()
+                wizard.hidden_count = len(ids) - len(visible)
+                continue
+            if to_manager and not wizard._get_allowed_managers().filtered(
+                    lambda m, to_manager=to_manager: m.id == to_manager.id):
+                to_manager = self.env['account.manager']
             moving = Reassignment._get_account_ids_to_move(ids, to_manager) \
                 if to_manager else ids
-            # Records listed in the preview are those the user may see; the
-            # others are only counted (and refuse the reassignment).
-            visible = set(self._get_visible_ids(ids))
             skipped = accounts - Partner.browse(moving)
             contact_count = activity_count = 0
             if moving:
@@ -142,12 +152,7 @@ class AccountManagerReassignWizard(InputCheck, models.TransientModel):
             wizard.skipped_count = len(skipped)
             wizard.hidden_count = len(ids) - len(visible)
             wizard.run_in_background = len(moving) > threshold
-            wizard.update({
-                'tier_violation_ids': Partner, 'tier_violation_count': 0,
-                'target_account_count': 0, 'target_account_count_after': 0,
-                'target_capacity': 0, 'target_load_before': 0.0,
-                'target_load_after': 0.0, 'over_capacity': False,
-                'strict_capacity': False})
+            wizard._reset_preview(target_only=True)
             if not to_manager:
                 continue
             violations = Reassignment._get_tier_violation_ids(moving, to_manager)
@@ -164,11 +169,30 @@ class AccountManagerReassignWizard(InputCheck, models.TransientModel):
             wizard.over_capacity = bool(capacity) and after > capacity
             wizard.strict_capacity = strict
 
+    def _reset_preview(self, target_only=False):
+        values = {
+            'tier_violation_ids': self.env['res.partner'], 'tier_violation_count': 0,
+            'target_account_count': 0, 'target_account_count_after': 0,
+            'target_capacity': 0, 'target_load_before': 0.0,
+            'target_load_after': 0.0, 'over_capacity': False,
+            'strict_capacity': False}
+        if not target_only:
+            values.update({
+                'account_count': 0, 'contact_count': 0, 'activity_count': 0,
+                'skipped_ids': self.env['res.partner'], 'skipped_count': 0,
+                'hidden_count': 0, 'run_in_background': False})
+        self.update(values)
+
     @api.model
     def default_get(self, fields_list):
         res = super(AccountManagerReassignWizard, self).default_get(fields_list)
         ctx = self.env.context
         model, active_ids = ctx.get('active_model'), self._context_active_ids()
+        if model in ('res.partner', 'account.manager', 'account.territory') \
+                and not self.env.user._account_manager_may_reassign():
+            raise AccessError(_(
+                "Only team leads and account administrators can reassign "
+                "accounts. Ask your team lead to hand these accounts over."))
         if model == 'res.partner':
             self._check_in_reach('res.partner', active_ids)
             res['source'] = 'selection'
@@ -226,8 +250,7 @@ class AccountManagerReassignWizard(InputCheck, models.TransientModel):
         accounts = self._get_accounts()
         if not accounts:
             raise UserError(self._get_empty_message())
-        self._check_in_reach('res.partner', accounts.ids)
-        self._check_rights(accounts, to_manager)
+        self.env.user._account_manager_check_reassign(accounts, to_manager)
         company = to_manager.sudo().company_id
         foreign = accounts.sudo().filtered(
             lambda a: a.company_id and a.company_id != company)
@@ -312,67 +335,7 @@ class AccountManagerReassignWizard(InputCheck, models.TransientModel):
 
     @api.model
     def _check_in_reach(self, model, ids):
-        """Every requested record must be visible to the user: a rule that
-        silently hides some would make the wizard "succeed" on fewer."""
-        ids = list(set(ids))
-        if not ids:
-            return
-        visible = self.env[model].with_context(active_test=False).search(
-            [('id', 'in', ids)])
-        hidden = sorted(set(ids) - set(visible.ids))
-        if hidden:
-            raise AccessError(_(
-                "%d of the records to reassign are outside your access (%s, "
-                "ids %s). Reassign only records you can see, or ask your "
-                "manager.") % (
-                len(hidden), self.env[model]._description,
-                ', '.join(str(i) for i in hidden[:20])
-                + (' …' if len(hidden) > 20 else '')))
-
-    def _check_rights(self, accounts, to_manager):
-        """Who may move what.
-
-        - All Accounts (and administrators): anything.
-        - Team Accounts (a team lead): accounts held by their team (the
-          managers below them, themselves included) or held by nobody, to a
-          manager of their team.
-        - Own Accounts only, or none of the addon's groups: nothing; a
-          handover is their team lead's call."""
-        team = self._get_team()
-        if team is None:
-            return
-        if not self.env.user.has_group('account_manager.group_team_accounts'):
-            raise AccessError(_(
-                "Only team leads and account administrators can reassign "
-                "accounts. Ask your team lead to hand these accounts over."))
-        outside = self.env['res.partner'].sudo().with_context(active_test=False).search([
-            ('id', 'in', accounts.ids), ('account_manager_id', '!=', False),
-            ('account_manager_id', 'not in', team.ids)], order='display_name')
-        if outside:
-            raise AccessError(_(
-                "You can reassign only the accounts of your team. These are "
-                "held by managers outside it:\n%s") % '\n'.join(
-                '- %s (%s)' % (p.display_name, p.account_manager_id.name)
-                for p in outside[:20]) + (
-                _('\n… and %d more') % (len(outside) - 20) if len(outside) > 20 else ''))
-        if to_manager not in team:
-            raise AccessError(_(
-                "You can hand accounts only to a manager of your team; %s is "
-                "not in it.") % to_manager.sudo().name)
-
-    @api.model
-    def _get_team(self):
-        """The managers the user may move accounts between: None when they
-        are not restricted (All Accounts), else the managers below their own
-        manager records, themselves included (empty for Own Accounts only)."""
-        user = self.env.user
-        if self.env.uid == SUPERUSER_ID or user.has_group('account_manager.group_all_accounts'):
-            return None
-        Manager = self.env['account.manager'].sudo().with_context(active_test=False)
-        if not user.has_group('account_manager.group_team_accounts'):
-            return Manager
-        mine = Manager.search([('user_id', '=', self.env.uid)])
-        return Manager.search([('id', 'child_of', mine.ids)]) if mine else Manager
+        self.env.user._account_manager_check_in_reach(model, ids)
 
     @api.model
     def _get_async_threshold(self):

@@ -130,17 +130,17 @@ class AccountTerritoryRealignWizard(InputCheck, models.TransientModel):
 
     @api.multi
     def action_view_selected(self):
-        self._check_record_ids()
+        self._check_public_call()
         return self._action_view_accounts(self.selected_account_ids, _('Selected Accounts'))
 
     @api.multi
     def action_view_locked(self):
-        self._check_record_ids()
+        self._check_public_call()
         return self._action_view_accounts(self.locked_account_ids, _('Locked Accounts'))
 
     @api.multi
     def action_view_unmatched(self):
-        self._check_record_ids()
+        self._check_public_call()
         return self._action_view_accounts(
             self.unmatched_account_ids, _('Accounts No Territory Matches'))
 
