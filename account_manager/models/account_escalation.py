@@ -99,6 +99,22 @@ class AccountEscalation(models.Model):
         string="Held by My Team",
         help="Held by the current user or by a manager below them.")
 
+    can_handle = fields.Boolean(
+        compute='_compute_user_rights',
+        help="Technical: the current user may acknowledge, resolve and "
+             "escalate further (the buttons are hidden otherwise).")
+    can_withdraw = fields.Boolean(
+        compute='_compute_user_rights',
+        help="Technical: the current user may cancel and reopen.")
+
+    def _compute_user_rights(self):
+        saved = self.filtered(lambda e: isinstance(e.id, int))
+        rights = self.env.user._account_manager_escalation_rights(saved)
+        for escalation in self:
+            allowed = rights.get(escalation.id, ())
+            escalation.can_handle = 'handle' in allowed
+            escalation.can_withdraw = 'withdraw' in allowed
+
     def _expand_states(self, states, domain, order):
         """Kanban columns in the life-cycle's order; Open and Acknowledged
         even when empty, closed states when they have cards."""

@@ -19,35 +19,41 @@ class MailFollowers(DocumentRuleMixin, models.Model):
 
     @api.model
     def create(self, vals):
-        follower = super(MailFollowers, self).create(vals)
-        follower._check_document_access()
-        return follower
+        self._check_document_access([vals])
+        return super(MailFollowers, self).create(vals)
 
     @api.multi
     def write(self, vals):
-        res = super(MailFollowers, self).write(vals)
         if {'res_model', 'res_id', 'partner_id', 'channel_id'} & set(vals):
-            self._check_document_access()
-        return res
+            self._check_document_access([dict({
+                'res_model': follower.res_model, 'res_id': follower.res_id,
+                'partner_id': follower.partner_id.id, 'channel_id': follower.channel_id.id,
+            }, **vals) for follower in self.sudo()])
+        return super(MailFollowers, self).write(vals)
 
-    @api.multi
-    def _check_document_access(self):
+    @api.model
+    def _check_document_access(self, rows):
+        """Refuse follower rows (as dicts of values) on documents the user
+        may not read (themselves as follower) or write (anybody else)."""
         if self.env.uid == SUPERUSER_ID:
             return
-        me = self.env.user.partner_id
-        for follower in self.sudo():
-            if not (follower.res_model and follower.res_id):
+        me = self.env.user.partner_id.id
+        for row in rows:
+            if not (row.get('res_model') and row.get('res_id')):
                 continue
-            operation = 'read' if follower.partner_id == me and not follower.channel_id \
+            if row['res_model'] not in self.env:
+                continue
+            operation = 'read' if row.get('partner_id') == me and not row.get('channel_id') \
                 else 'write'
-            document = self.env[follower.res_model].browse(follower.res_id)
+            document = self.env[row['res_model']].browse(row['res_id'])
             try:
                 document.check_access_rights(operation)
                 document.check_access_rule(operation)
             except AccessError:
+                follower = self.env['res.partner'].sudo().browse(row.get('partner_id')).name \
+                    or self.env['mail.channel'].sudo().browse(row.get('channel_id')).name
                 raise AccessError(_(
-                    "You cannot make %s follow this %s (id %d): following a "
+                    "You cannot make %s follow this %s (id %s): following a "
                     "document needs the right to %s it.") % (
-                    follower.partner_id.name or follower.channel_id.name,
-                    document._description, follower.res_id,
+                    follower, document._description, row['res_id'],
                     _('read') if operation == 'read' else _('edit'))) from None

@@ -6,3 +6,4 @@ from . import test_territory_assignment
 from . import test_reporting
 from . import test_lifecycle
 from . import test_input_check
+from . import test_security
