@@ -288,7 +288,7 @@ class AccountEscalation(models.Model):
             escalation._transition({
                 'state': 'open',
                 'date_escalated': fields.Datetime.to_string(now),
-                'deadline': escalation._compute_deadline(now),
+                'deadline': escalation._get_deadline(now),
                 'date_acknowledged': False,
                 'date_resolved': False,
                 'resolution_hours': 0.0,
@@ -427,17 +427,25 @@ class AccountEscalation(models.Model):
         company = company or self.env.user.company_id
         return company['account_escalation_sla_%s' % severity] or 0.0
 
-    @api.multi
-    def _compute_deadline(self, start, severity=None):
-        self.ensure_one()
-        hours = self._get_sla_hours(
-            severity or self.severity, self.company_id or self.env.user.company_id)
+    @api.model
+    def _get_sla_deadline(self, start, severity, company=None):
+        """The one place the SLA deadline is computed: ``start`` plus the
+        response time ``company`` (else the user's) gives ``severity``. The
+        wizard's preview, the escalation itself and the scheduled action
+        all ask it."""
+        hours = self._get_sla_hours(severity, company) if severity else 0.0
         return fields.Datetime.to_string(_to_datetime(start) + timedelta(hours=hours))
+
+    @api.multi
+    def _get_deadline(self, start, severity=None):
+        self.ensure_one()
+        return self._get_sla_deadline(
+            start, severity or self.severity, self.company_id or self.env.user.company_id)
 
     @api.multi
     def _reschedule_deadline(self):
         for escalation in self:
-            deadline = escalation._compute_deadline(escalation.date_escalated)
+            deadline = escalation._get_deadline(escalation.date_escalated)
             # Past the guard in write(): the deadline follows the severity.
             super(AccountEscalation, escalation).write(  # pylint: disable=super-method-mismatch
                 {'deadline': deadline})
@@ -494,7 +502,7 @@ class AccountEscalation(models.Model):
                 'to_partner': target.user_id.partner_id.id,
                 'severity': severity_labels.get(escalation.severity),
                 'old_deadline': escalation.deadline,
-                'deadline': escalation._compute_deadline(now),
+                'deadline': escalation._get_deadline(now),
                 'hop_count': escalation.hop_count + 1,
             })
 

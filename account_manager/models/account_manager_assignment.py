@@ -1,4 +1,5 @@
 from odoo import _, api, fields, models
+from odoo.exceptions import UserError
 
 # The context key under which the addon's own code hands write() an
 # ``AssignmentChange``. Only an instance of that class counts: JSON sent by
@@ -29,6 +30,13 @@ class AssignmentChange(object):
         # The territory places the account, not the user: a manager may
         # register an account that lands with somebody else.
         self.skip_reach_check = skip_reach_check
+
+    def replace(self, **values):
+        """A copy with some values changed."""
+        copy = AssignmentChange(**{name: getattr(self, name) for name in self.__slots__})
+        for name, value in values.items():
+            setattr(copy, name, value)
+        return copy
 
     @classmethod
     def from_env(cls, env):
@@ -95,3 +103,115 @@ class AccountManagerAssignment(models.Model):
     def name_get(self):
         return [(line.id, _('%s: %s') % (line.partner_id.display_name, line.manager_id.name))
                 for line in self]
+
+    # ------------------------------------------------------------------
+    # The one writer of the history
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _record_changes(self, rows):
+        """Close the open primary line of each account of ``rows`` and open
+        one for its new manager, in the caller's transaction.
+
+        ``rows`` is a list of (account id, new manager id or False,
+        ``AssignmentChange``): every path that changes a manager (the form,
+        an import, territory assignment, the bulk reassignment) says here,
+        explicitly, how the change is recorded. A fixed number of
+        statements whatever the number of rows: one UPDATE per effective
+        date (and author) closes the lines, one INSERT … SELECT FROM unnest opens them
+        (the lines have no Python constraint, compute or override to run,
+        so the ORM's one-by-one ``create`` would buy only queries)."""
+        if not rows:
+            return
+        cr = self.env.cr
+        now = fields.Datetime.now()
+        closing = {}
+        for account_id, _manager_id, change in rows:
+            key = (change.date or now, change.user_id or self.env.uid)
+            closing.setdefault(key, []).append(account_id)
+        for (date, user_id), account_ids in sorted(closing.items()):
+            cr.execute("""
+                UPDATE account_manager_assignment
+                   SET date_end = %s, write_uid = %s, write_date = %s
+                 WHERE partner_id = ANY(%s) AND role = 'primary' AND date_end IS NULL
+            """, (date, user_id, now, account_ids))
+        opened = [row for row in rows if row[1]]
+        if opened:
+            self._insert_lines(opened, now)
+        self.invalidate_cache(fnames=['date_end', 'write_uid', 'write_date'])
+
+    @api.model
+    def _insert_lines(self, rows, now):
+        manager_ids = list({row[1] for row in rows})
+        company_of = dict(self.env['account.manager'].sudo().with_context(
+            active_test=False).browse(manager_ids).mapped(lambda m: (m.id, m.company_id.id)))
+        per_row = {
+            'partner_id': [row[0] for row in rows],
+            'manager_id': [row[1] for row in rows],
+            'role': ['primary'] * len(rows),
+            'date_start': [row[2].date or now for row in rows],
+            'origin': [row[2].origin or 'manual' for row in rows],
+            'reason': [row[2].reason or None for row in rows],
+            'reassignment_id': [row[2].reassignment_id or None for row in rows],
+            'user_id': [row[2].user_id or self.env.uid for row in rows],
+            'company_id': [company_of.get(row[1]) or None for row in rows],
+            'create_uid': [row[2].user_id or self.env.uid for row in rows],
+            'create_date': [now] * len(rows),
+            'write_uid': [row[2].user_id or self.env.uid for row in rows],
+            'write_date': [now] * len(rows),
+        }
+        # Stored fields another addon adds get their defaults, as create()
+        # would give them.
+        missing = [name for name, field in self._fields.items()
+                   if field.store and field.column_type and name not in per_row
+                   and name != 'id']
+        defaults = self.default_get(missing) if missing else {}
+        columns, select, params, arrays, casts = [], [], [], [], []
+        for name in sorted(set(per_row) | set(missing)):
+            field = self._fields[name]
+            if field.translate:
+                raise ValueError("%s cannot be written by a raw INSERT" % field)
+            columns.append('"%s"' % name)
+            values = per_row.get(name)
+            if values is None:
+                select.append('%s')
+                params.append(field.convert_to_column(defaults.get(name), self))
+            elif len(set(values)) == 1:
+                select.append('%s')
+                params.append(values[0])
+            else:
+                select.append('u.c%d' % len(arrays))
+                arrays.append(values)
+                casts.append('%%s::%s[]' % field.column_type[1])
+        if not arrays:
+            arrays, casts = [per_row['partner_id']], ['%s::int[]']
+        self.env.cr.execute(
+            'INSERT INTO account_manager_assignment (%s) SELECT %s FROM unnest(%s) AS u(%s)' % (
+                ', '.join(columns), ', '.join(select), ', '.join(casts),
+                ', '.join('c%d' % i for i in range(len(arrays)))),
+            params + arrays)
+        # New lines show in every one2many pointing at them (an account's
+        # history, a reassignment's lines).
+        self.invalidate_cache(fnames=[name for name in per_row if name in self._fields])
+
+    @api.model
+    def _check_change_date(self, account_ids, date):
+        """A handover cannot take effect before the current holder got the
+        account: the history would overlap (and the database refuses a line
+        that ends before it starts)."""
+        if not account_ids:
+            return
+        self.env.cr.execute("""
+            SELECT partner_id FROM account_manager_assignment
+            WHERE partner_id = ANY(%s) AND role = 'primary'
+              AND date_end IS NULL AND date_start > %s
+        """, (list(account_ids), date))
+        wrong = self.env['res.partner'].sudo().browse([row[0] for row in self.env.cr.fetchall()])
+        if wrong:
+            text = '\n'.join('- %s' % name for name in wrong[:20].mapped('display_name'))
+            if len(wrong) > 20:
+                text += '\n' + _('… and %d more') % (len(wrong) - 20)
+            raise UserError(_(
+                "The change cannot take effect on %s: these accounts got "
+                "their current manager later than that:\n%s\nChoose a later "
+                "effective date.") % (date, text))

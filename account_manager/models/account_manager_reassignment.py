@@ -9,7 +9,7 @@ from datetime import datetime
 import psycopg2
 
 from odoo import _, api, fields, models, tools
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 
 from .account_manager_assignment import ORIGINS, AssignmentChange
 from .res_partner import ACCOUNT_DOMAIN
@@ -168,21 +168,15 @@ class AccountManagerReassignment(models.Model):
         wizard checks it; trusted code calls this with ``sudo()``).
         Returns an empty recordset when every account already has
         ``to_manager``: there is nothing to record."""
-        date = _to_string(date)
-        account_ids = self._get_account_ids_to_move(partners.ids, to_manager)
-        if not account_ids:
-            return self.browse()
-        self._check_move(account_ids, to_manager, date)
-        reassignment = self.sudo().create(self._prepare_reassignment_vals(
-            account_ids, to_manager, reason, origin, date, move_activities,
-            swap_followers, notify, from_manager, state='running'))
-        reassignment._process(account_ids)
-        reassignment._finish()
-        return self.browse(reassignment.id)
+        return self._execute_many(
+            [(partners, to_manager)], reason, origin=origin, date=date,
+            move_activities=move_activities, swap_followers=swap_followers,
+            notify=notify, from_manager=from_manager)
 
     @api.model
     def _execute_many(self, moves, reason, origin='reassign', date=None,
-                      move_activities=False, swap_followers=False, notify=False):
+                      move_activities=False, swap_followers=False, notify=False,
+                      from_manager=None):
         """Several handovers at once: ``moves`` is a list of (partners,
         to_manager), the partners of different moves being different
         accounts. Leaves exactly what calling ``_execute`` for each move in
@@ -218,9 +212,9 @@ class AccountManagerReassignment(models.Model):
                     held_change[previous] = held_change.get(previous, 0) - 1
             held_change[to_manager.id] = held_change.get(to_manager.id, 0) + len(account_ids)
             previous = {holder.get(account_id) for account_id in account_ids}
-            from_manager = Manager.browse(previous.pop()) \
+            common = Manager.browse(previous.pop()) \
                 if len(previous) == 1 and None not in previous else None
-            checked.append((account_ids, to_manager, from_manager))
+            checked.append((account_ids, to_manager, from_manager or common))
         reassignment_ids = []
         rows = []
         for account_ids, to_manager, from_manager in checked:
@@ -345,7 +339,7 @@ class AccountManagerReassignment(models.Model):
                 "would exceed the capacity, which is strict for their tier or "
                 "company. Move fewer accounts or choose another manager.") % (
                 manager.name, capacity, current, len(account_ids)))
-        Partner.browse(account_ids)._check_assignment_date(date)
+        self.env['account.manager.assignment']._check_change_date(account_ids, date)
 
     @api.model
     def _prepare_reassignment_vals(self, account_ids, to_manager, reason, origin,
@@ -414,7 +408,12 @@ class AccountManagerReassignment(models.Model):
         except Exception as error:
             if commit:
                 cr.rollback()
-            _logger.exception("Reassignment %s failed", self.name)
+            if isinstance(error, (UserError, AccessError, ValidationError)):
+                # Refused by a rule of the domain or of rights: the reason is
+                # on the reassignment; nothing for an administrator's log.
+                _logger.warning("Reassignment %s refused: %s", self.name, error)
+            else:
+                _logger.exception("Reassignment %s failed", self.name)
             self.env.cache.invalidate()
             self.write({'state': 'failed', 'error_message': tools.ustr(error)})
             if commit:
@@ -439,8 +438,9 @@ class AccountManagerReassignment(models.Model):
         batch_size = batch_size or self._get_batch_size()
         for index in range(start, len(account_ids), batch_size):
             batch = account_ids[index:index + batch_size]
-            self._process(self._get_account_ids_to_move(batch, self.to_manager_id),
-                          batch_size=batch_size)
+            moving = self._get_account_ids_to_move(batch, self.to_manager_id)
+            self._process_many([(account_id, self.id) for account_id in moving],
+                               batch_size=batch_size)
             self.with_context(tracking_disable=True).write({'done_count': index + len(batch)})
             if commit:
                 cr.commit()  # pylint: disable=invalid-commit
@@ -448,84 +448,13 @@ class AccountManagerReassignment(models.Model):
         if commit:
             cr.commit()  # pylint: disable=invalid-commit
 
-    def _process(self, account_ids, batch_size=None):
-        """Move ``account_ids`` to this reassignment's manager, batch by batch,
-        adding to its counts."""
-        self.ensure_one()
+    def _process_many(self, rows, batch_size=None):
+        """Move accounts to the managers of the reassignments in ``self``,
+        batch by batch, adding to each one's counts: ``rows`` is a list of
+        (account id, reassignment id), each account moving to its
+        reassignment's manager. The batches span reassignments: one
+        reassignment or a thousand cost the same number of statements."""
         batch_size = batch_size or self._get_batch_size()
-        totals = {'account_count': 0, 'contact_count': 0, 'activity_count': 0}
-        for index in range(0, len(account_ids), batch_size):
-            counts = self._process_batch(account_ids[index:index + batch_size])
-            for key in totals:
-                totals[key] += counts[key]
-        # The statements above went around the ORM: drop what it remembers.
-        # (Not the registry's caches: no record rule or cached lookup depends
-        # on who holds an account, and clearing them would make every later
-        # call of this transaction, and every worker, recompute them all.)
-        self.env.cache.invalidate()
-        # Counts are not tracked: skip the tracking machinery (it would read
-        # and compare the state, and look for followers to add, for nothing).
-        self.with_context(tracking_disable=True).write(
-            {key: self[key] + value for key, value in totals.items()})
-
-    def _process_batch(self, account_ids):
-        """The set-based heart of a reassignment: one statement per effect for
-        the whole batch. Returns the counts of what moved."""
-        self.ensure_one()
-        if not account_ids:
-            return {'account_count': 0, 'contact_count': 0, 'activity_count': 0}
-        cr = self.env.cr
-        manager = self.to_manager_id.sudo()
-        user = self.user_id
-        now = fields.Datetime.now()
-        new_user_id = manager.user_id.id
-        new_partner_id = manager.user_id.partner_id.id
-
-        cr.execute("""
-            SELECT id, account_manager_id FROM res_partner WHERE id = ANY(%s)
-        """, (account_ids,))
-        previous = dict(cr.fetchall())
-
-        activity_count = 0
-        if self.move_activities:
-            # Open activities of the previous manager on the account and its
-            # contacts go to the new manager's user.
-            cr.execute("""
-                UPDATE mail_activity a
-                   SET user_id = %s, write_uid = %s, write_date = %s
-                  FROM res_partner p
-                 WHERE a.res_model = 'res.partner' AND a.res_id = p.id
-                   AND p.commercial_partner_id = ANY(%s)
-                   AND a.user_id = p.account_manager_user_id
-                   AND a.user_id != %s
-            """, (new_user_id, user.id, now, account_ids, new_user_id))
-            activity_count = cr.rowcount
-        if self.swap_followers:
-            self._swap_followers(account_ids, new_partner_id)
-
-        cr.execute("""
-            UPDATE res_partner
-               SET account_manager_id = %s, account_manager_user_id = %s,
-                   account_manager_tier_id = %s, write_uid = %s, write_date = %s
-             WHERE commercial_partner_id = ANY(%s)
-        """, (manager.id, new_user_id, manager.tier_id.id, user.id, now, account_ids))
-        contact_count = cr.rowcount - len(account_ids)
-
-        cr.execute("""
-            UPDATE account_manager_assignment
-               SET date_end = %s, write_uid = %s, write_date = %s
-             WHERE partner_id = ANY(%s) AND role = 'primary' AND date_end IS NULL
-        """, (self.date, user.id, now, account_ids))
-        self._insert_assignment_lines(account_ids)
-        self._post_account_messages(account_ids, previous)
-        return {'account_count': len(account_ids), 'contact_count': contact_count,
-                'activity_count': activity_count}
-
-    def _process_many(self, rows):
-        """``_process`` for several reassignments at once: ``rows`` is a list
-        of (account id, reassignment id), each account moving to its
-        reassignment's manager. The batches span reassignments."""
-        batch_size = self._get_batch_size()
         totals = {reassignment.id: {'account_count': 0, 'contact_count': 0,
                                     'activity_count': 0} for reassignment in self}
         shared = self._prepare_many()
@@ -534,7 +463,13 @@ class AccountManagerReassignment(models.Model):
             for reassignment_id, values in counts.items():
                 for key, value in values.items():
                     totals[reassignment_id][key] += value
+        # The statements above went around the ORM: drop what it remembers.
+        # (Not the registry's caches: no record rule or cached lookup depends
+        # on who holds an account, and clearing them would make every later
+        # call of this transaction, and every worker, recompute them all.)
         self.env.cache.invalidate()
+        # Counts are not tracked: skip the tracking machinery (it would read
+        # and compare the state, and look for followers to add, for nothing).
         for reassignment_id in self.ids:
             reassignment = self.browse(reassignment_id)  # on its own: see _execute_many
             reassignment.with_context(tracking_disable=True).write({
@@ -543,10 +478,10 @@ class AccountManagerReassignment(models.Model):
 
     def _prepare_many(self):
         """What each reassignment of ``self`` puts on its accounts, computed
-        once for all the batches: target columns, history line values, the
+        once for all the batches: target columns, how the history records
+        the change, the
         body of the note and the new manager's name."""
-        Partner = self.env['res.partner']
-        shared = {'target': {}, 'date': {}, 'vals': {}, 'index': {},
+        shared = {'target': {}, 'change': {}, 'index': {},
                   'bodies': [], 'new_ids': [], 'new_names': []}
         # Read only the fields asked for, for all of them at once (not every
         # field, history lines included, of every reassignment).
@@ -555,10 +490,7 @@ class AccountManagerReassignment(models.Model):
             shared['target'][reassignment.id] = (
                 manager.id, manager.user_id.id, manager.user_id.partner_id.id,
                 manager.tier_id.id)
-            shared['date'][reassignment.id] = reassignment.date
-            shared['vals'][reassignment.id] = Partner.sudo(
-                reassignment.user_id.id)._prepare_assignment_common_vals(
-                manager, reassignment.date, reassignment._get_assignment_change())
+            shared['change'][reassignment.id] = reassignment._get_assignment_change()
             shared['index'][reassignment.id] = position + 1
             shared['bodies'].append(reassignment._get_account_message_body())
             shared['new_ids'].append(manager.id)
@@ -628,56 +560,11 @@ class AccountManagerReassignment(models.Model):
             values = counts[reassignment_id]
             values['contact_count'] += count - values['account_count']
 
-        by_date = {}
-        for account_id, reassignment_id in rows:
-            by_date.setdefault(shared['date'][reassignment_id], []).append(account_id)
-        for date, ids in sorted(by_date.items()):
-            cr.execute("""
-                UPDATE account_manager_assignment
-                   SET date_end = %s, write_uid = %s, write_date = %s
-                 WHERE partner_id = ANY(%s) AND role = 'primary' AND date_end IS NULL
-            """, (date, user.id, now, ids))
-        self._insert_assignment_lines_many(rows, shared)
+        self.env['account.manager.assignment']._record_changes([
+            (account_id, target[reassignment_id][0], shared['change'][reassignment_id])
+            for account_id, reassignment_id in rows])
         self._post_account_messages_many(rows, previous, shared)
         return counts
-
-    def _insert_assignment_lines_many(self, rows, shared):
-        """The history lines of ``rows`` (account id, reassignment id) with
-        one INSERT … SELECT FROM unnest: values that differ between the
-        reassignments (manager, reassignment, company…) come from arrays,
-        the others are constants."""
-        vals_by_id = shared['vals']
-        names = set().union(*vals_by_id.values()) | {'partner_id'}
-        Partner = self.env['res.partner'].sudo(self[0].user_id.id)
-        columns, fields_, defaults = Partner._get_assignment_columns(names)
-        Assignment = self.env['account.manager.assignment']
-        select, params, arrays, casts = [], [], [], []
-        for field in fields_:
-            if field.name == 'partner_id':
-                per_row = [row[0] for row in rows]
-            elif field.name in names:
-                per_id = {rid: field.convert_to_column(
-                    dict(defaults, **vals).get(field.name), Assignment)
-                    for rid, vals in vals_by_id.items()}
-                values = list(per_id.values())
-                if all(value == values[0] for value in values):
-                    select.append('%s')
-                    params.append(values[0])
-                    continue
-                per_row = [per_id[row[1]] for row in rows]
-            else:
-                select.append('%s')
-                params.append(field.convert_to_column(defaults.get(field.name), Assignment))
-                continue
-            select.append('u.c%d' % len(arrays))
-            arrays.append(per_row)
-            casts.append('%%s::%s[]' % field.column_type[1])
-        self.env.cr.execute(
-            'INSERT INTO account_manager_assignment (%s) SELECT %s FROM unnest(%s) AS u(%s)' % (
-                ', '.join('"%s"' % name for name in columns), ', '.join(select),
-                ', '.join(casts), ', '.join('c%d' % i for i in range(len(arrays)))),
-            params + arrays)
-        Partner._invalidate_assignment_cache(columns)
 
     def _swap_followers_many(self, account_ids, new_partner_ids):
         """``_swap_followers`` with a new follower per account (one SQL pass
@@ -760,34 +647,11 @@ class AccountManagerReassignment(models.Model):
               [index[rea_of[res_id]] for _message_id, res_id in messages],
               shared['new_ids'], shared['new_names']))
 
-    def _insert_assignment_lines(self, account_ids):
-        """One INSERT … SELECT over the ids: the lines differ only by account."""
-        manager = self.to_manager_id.sudo()
-        Partner = self.env['res.partner'].sudo(self.user_id.id)
-        vals = Partner._prepare_assignment_common_vals(
-            manager, self.date, self._get_assignment_change())
-        Partner._insert_assignment_lines(account_ids, vals)
-
     def _get_assignment_change(self):
         """How this reassignment's history lines are recorded."""
         self.ensure_one()
         return AssignmentChange(origin=self.origin, reason=self.reason, date=self.date,
-                                reassignment_id=self.id)
-
-    def _swap_followers(self, account_ids, new_partner_id):
-        """The previous manager stops following the account, the new one
-        follows it with the default subtypes, as ``message_subscribe`` would."""
-        self._swap_followers_many(list(account_ids), [new_partner_id] * len(account_ids))
-
-    def _post_account_messages(self, account_ids, previous):
-        """One note per account, written like the ORM's own tracking message
-        (reason and reassignment in the body, old → new manager as a tracking
-        value) but with two INSERTs for the whole batch."""
-        manager = self.to_manager_id.sudo()
-        self._post_account_messages_many(
-            [(account_id, self.id) for account_id in account_ids], previous, {
-                'index': {self.id: 1}, 'bodies': [self._get_account_message_body()],
-                'new_ids': [manager.id], 'new_names': [manager.name_get()[0][1]]})
+                                reassignment_id=self.id, user_id=self.user_id.id)
 
     def _get_account_message_body(self):
         link = '<a href="#" data-oe-model="%s" data-oe-id="%d">%s</a>' % (

@@ -1,13 +1,6 @@
 from odoo import api, fields, models
 
-TERRITORY_TYPES = [
-    ('global', 'Global'),
-    ('region', 'Region'),
-    ('country', 'Country'),
-    ('area', 'Area'),
-]
-# Higher rank = wider territory; a child territory ranks strictly lower.
-TERRITORY_TYPE_RANK = {'global': 4, 'region': 3, 'country': 2, 'area': 1}
+from .territory_keys import TERRITORY_TYPE_RANK, TERRITORY_TYPES  # noqa: F401 (re-exported)
 
 
 class AccountManagerTier(models.Model):

@@ -1,6 +1,8 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
+from .territory_keys import zip_key
+
 
 class AccountTerritoryRule(models.Model):
     """One way for an account to fall into a territory.
@@ -87,8 +89,8 @@ class AccountTerritoryRule(models.Model):
         errors = []
         label = self.display_name
         territory = self.territory_id
-        if _zip_key(self.zip_from) and _zip_key(self.zip_to) \
-                and _zip_key(self.zip_from) > _zip_key(self.zip_to):
+        if zip_key(self.zip_from) and zip_key(self.zip_to) \
+                and zip_key(self.zip_from) > zip_key(self.zip_to):
             errors.append(_(
                 "Rule %s: the zip range is inverted (%s is after %s). "
                 "Swap the bounds.") % (label, self.zip_from, self.zip_to))
@@ -135,17 +137,11 @@ class AccountTerritoryRule(models.Model):
         return errors
 
 
-def _zip_key(value):
-    """Zip codes as the matcher compares them (see the SQL in
-    res_partner_territory): no spaces, upper case, byte order."""
-    return (value or '').replace(' ', '').upper()
-
-
 def _zip_ranges_overlap(from1, to1, from2, to2):
     """Whether two inclusive prefix ranges share at least one zip code.
     Open bounds (empty) extend to infinity."""
-    lows = [_zip_key(v) for v in (from1, from2) if _zip_key(v)]
-    highs = [_zip_key(v) for v in (to1, to2) if _zip_key(v)]
+    lows = [zip_key(v) for v in (from1, from2) if zip_key(v)]
+    highs = [zip_key(v) for v in (to1, to2) if zip_key(v)]
     if not lows or not highs:
         return True
     low, high = max(lows), min(highs)

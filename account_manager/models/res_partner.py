@@ -243,146 +243,23 @@ class ResPartner(models.Model):
                 for p in diverging[:20]))
 
     def _record_manager_change(self):
-        """Close the open primary history line of each account in ``self``
-        and open one for its current manager, in the caller's transaction.
-
-        Origin, reason, reassignment and effective date are those of the
-        ``AssignmentChange`` the addon's own code passed (see
-        ``_write_account_manager``); anything else is a manual change now.
-        One UPDATE closes and one INSERT opens the lines of the whole set:
-        an import of thousands of accounts does not create them one by one."""
+        """Record the change of manager of the accounts in ``self`` in their
+        history (``account.manager.assignment._record_changes``), as the
+        ``AssignmentChange`` the addon's own code passed says (see
+        ``_write_account_manager``); anything else is a manual change, now,
+        by the current user."""
         if not self:
             return
         change = AssignmentChange.from_env(self.env)
-        date = change.date or fields.Datetime.now()
-        self._check_assignment_date(date)
+        change = change.replace(
+            date=change.date or fields.Datetime.now(),
+            # Only code running as superuser on a user's behalf names
+            # somebody else as the author of the change.
+            user_id=change.user_id if self.env.uid == SUPERUSER_ID else self.env.uid)
         Assignment = self.env['account.manager.assignment'].sudo()
-        Assignment.search([
-            ('partner_id', 'in', self.ids), ('role', '=', 'primary'),
-            ('date_end', '=', False),
-        ]).write({'date_end': date})
-        self._create_assignment_lines([
-            partner._prepare_assignment_vals(date, change)
-            for partner in self.filtered('account_manager_id')])
-
-    def _prepare_assignment_vals(self, date, change):
-        vals = self._prepare_assignment_common_vals(self.account_manager_id, date, change)
-        vals['partner_id'] = self.id
-        return vals
-
-    @api.model
-    def _prepare_assignment_common_vals(self, manager, date, change):
-        """The values an assignment line takes from the change itself rather
-        than from the account: shared by the form path and the bulk
-        reassignment, which inserts one line per account with these."""
-        return {
-            'manager_id': manager.id,
-            'role': 'primary',
-            'date_start': date,
-            'origin': change.origin or 'manual',
-            'reason': change.reason,
-            'reassignment_id': change.reassignment_id,
-            # Code running as superuser on a user's behalf names the user.
-            'user_id': change.user_id or self.env.uid
-            if self.env.uid == SUPERUSER_ID else self.env.uid,
-            'company_id': manager.company_id.id,
-        }
-
-    def _check_assignment_date(self, date):
-        """A handover cannot take effect before the current holder got the
-        account: the history would overlap (and the database refuses a line
-        that ends before it starts)."""
-        if not self.ids:
-            return
-        self.env.cr.execute("""
-            SELECT partner_id FROM account_manager_assignment
-            WHERE partner_id = ANY(%s) AND role = 'primary'
-              AND date_end IS NULL AND date_start > %s
-        """, (list(self.ids), date))
-        wrong = self.browse([row[0] for row in self.env.cr.fetchall()])
-        if wrong:
-            raise UserError(_(
-                "The change cannot take effect on %s: these accounts got "
-                "their current manager later than that:\n%s\nChoose a later "
-                "effective date.") % (date, _partner_shortlist(wrong)))
-
-    @api.model
-    def _create_assignment_lines(self, vals_list):
-        """Insert history lines with one parameterised INSERT.
-
-        Lines are written by the addon as superuser and have no Python
-        constraint, compute or override to run, so the ORM's one-by-one
-        ``create`` buys nothing here but queries per account."""
-        if not vals_list:
-            return
-        columns, fields_, defaults = self._get_assignment_columns(
-            set().union(*vals_list))
-        Assignment = self.env['account.manager.assignment']
-        rows = []
-        for vals in vals_list:
-            full = dict(defaults, **vals)
-            rows.append([field.convert_to_column(full.get(field.name), Assignment)
-                         for field in fields_])
-        placeholder = '(%s)' % ', '.join(['%s'] * len(columns))
-        self.env.cr.execute('INSERT INTO account_manager_assignment (%s) VALUES %s' % (
-            ', '.join('"%s"' % name for name in columns),
-            ', '.join([placeholder] * len(rows))),
-            [value for row in rows for value in row])
-        self._invalidate_assignment_cache(columns)
-
-    @api.model
-    def _insert_assignment_lines(self, partner_ids, vals):
-        """One line per partner of ``partner_ids``, all alike but for the
-        partner (``vals`` from ``_prepare_assignment_common_vals``), with one
-        INSERT … SELECT FROM unnest: the bulk reassignment's path."""
-        if not partner_ids:
-            return
-        columns, fields_, defaults = self._get_assignment_columns(
-            set(vals) | {'partner_id'})
-        Assignment = self.env['account.manager.assignment']
-        full = dict(defaults, **vals)
-        select, params = [], []
-        for field in fields_:
-            if field.name == 'partner_id':
-                select.append('p.id')
-            else:
-                select.append('%s')
-                params.append(field.convert_to_column(full.get(field.name), Assignment))
-        self.env.cr.execute(
-            'INSERT INTO account_manager_assignment (%s) SELECT %s FROM unnest(%%s) AS p(id)' % (
-                ', '.join('"%s"' % name for name in columns), ', '.join(select)),
-            params + [list(partner_ids)])
-        self._invalidate_assignment_cache(columns)
-
-    @api.model
-    def _get_assignment_columns(self, names):
-        """Columns, fields and defaults of a raw INSERT into the history
-        given the field ``names`` the caller provides: defaults of stored
-        fields left out (an extending addon's, say) are applied as ``create``
-        would, and the log columns filled in."""
-        Assignment = self.env['account.manager.assignment']
-        missing = [
-            name for name, field in Assignment._fields.items()
-            if field.store and field.column_type and name not in names
-            and name not in models.MAGIC_COLUMNS]
-        defaults = Assignment.default_get(missing) if missing else {}
-        now = fields.Datetime.now()
-        defaults.update({'create_uid': self.env.uid, 'create_date': now,
-                         'write_uid': self.env.uid, 'write_date': now})
-        columns = sorted(set(names) | set(defaults))
-        fields_ = [Assignment._fields[name] for name in columns]
-        for field in fields_:
-            if not (field.store and field.column_type) or field.translate:
-                raise ValueError("%s cannot be written by a raw INSERT" % field)
-        return columns, fields_, defaults
-
-    @api.model
-    def _invalidate_assignment_cache(self, columns):
-        # New lines show in every one2many pointing at them (an account's
-        # history, a reassignment's lines): drop those from the cache.
-        Assignment = self.env['account.manager.assignment']
-        Assignment.invalidate_cache(
-            fnames=[name for name in columns if name in Assignment._fields])
+        Assignment._check_change_date(self.ids, change.date)
+        Assignment._record_changes(
+            [(partner.id, partner.account_manager_id.id, change) for partner in self])
 
     @api.multi
     def action_view_escalations(self):

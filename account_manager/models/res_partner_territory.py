@@ -3,6 +3,8 @@ from collections import Counter, defaultdict
 from odoo import SUPERUSER_ID, _, api, fields, models
 from odoo.tools import html_escape
 
+from .territory_keys import type_rank_sql, zip_key, zip_key_sql
+
 # The addon's own writes of a territory must not re-match it: they say so
 # with this sentinel object in the context, which no client can send.
 TERRITORY_SKIP_KEY = 'territory_assignment_skip'
@@ -26,14 +28,13 @@ TERRITORY_TRIGGER_FIELDS = ('country_id', 'state_id', 'zip', 'industry_id', 'cat
 _CRITERIA_SQL = """
     geo AS (
         SELECT t.id AS territory_id, t.company_id AS territory_company_id,
-               CASE t.territory_type WHEN 'area' THEN 1 WHEN 'country' THEN 2
-                                     WHEN 'region' THEN 3 ELSE 4 END AS type_rank,
+               """ + type_rank_sql('t.territory_type') + """ AS type_rank,
                ARRAY(SELECT r.country_id FROM account_territory_country_rel r
                      WHERE r.territory_id = t.id) AS countries,
                ARRAY(SELECT r.state_id FROM account_territory_state_rel r
                      WHERE r.territory_id = t.id) AS states,
-               NULLIF(upper(replace(t.zip_from, ' ', '')), '') AS zip_from,
-               NULLIF(upper(replace(t.zip_to, ' ', '')), '') AS zip_to
+               NULLIF(""" + zip_key_sql('t.zip_from') + """, '') AS zip_from,
+               NULLIF(""" + zip_key_sql('t.zip_to') + """, '') AS zip_to
         FROM account_territory t
         WHERE t.active
     ),
@@ -53,8 +54,8 @@ _CRITERIA_SQL = """
                      WHERE x.rule_id = r.id),
                ARRAY(SELECT x.state_id FROM account_territory_rule_state_rel x
                      WHERE x.rule_id = r.id),
-               NULLIF(upper(replace(r.zip_from, ' ', '')), ''),
-               NULLIF(upper(replace(r.zip_to, ' ', '')), ''),
+               NULLIF(""" + zip_key_sql('r.zip_from') + """, ''),
+               NULLIF(""" + zip_key_sql('r.zip_to') + """, ''),
                ARRAY(SELECT x.industry_id FROM account_territory_rule_industry_rel x
                      WHERE x.rule_id = r.id),
                ARRAY(SELECT x.category_id FROM account_territory_rule_category_rel x
@@ -128,7 +129,7 @@ _ACCOUNT_FILTER = """(p.is_company OR p.parent_id IS NULL)
     AND p.customer IS NOT FALSE AND p.partner_share IS NOT FALSE"""
 _ACCOUNT_COLUMNS = """
     SELECT p.id, p.country_id, p.state_id, p.industry_id, p.company_id,
-           upper(replace(p.zip, ' ', '')) AS zip
+           """ + zip_key_sql('p.zip') + """ AS zip
     FROM res_partner p
     WHERE """ + _ACCOUNT_FILTER
 
@@ -226,7 +227,7 @@ class ResPartner(models.Model):
         """What the matcher reads of an account, to re-match only real changes."""
         self.ensure_one()
         return (self.country_id.id, self.state_id.id,
-                (self.zip or '').replace(' ', '').upper(), self.industry_id.id,
+                zip_key(self.zip), self.industry_id.id,
                 frozenset(self.category_id.ids))
 
     # ------------------------------------------------------------------

@@ -1,5 +1,3 @@
-from datetime import datetime, timedelta
-
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 
@@ -77,11 +75,10 @@ class AccountEscalationWizard(InputCheck, models.TransientModel):
     @api.depends('severity', 'partner_id', 'escalation_id')
     def _compute_deadline(self):
         Escalation = self.env['account.escalation']
+        now = fields.Datetime.now()
         for wizard in self:
-            company = wizard._get_company()
-            hours = Escalation._get_sla_hours(wizard.severity, company) if wizard.severity else 0
-            wizard.deadline = fields.Datetime.to_string(
-                datetime.utcnow() + timedelta(hours=hours))
+            wizard.deadline = Escalation._get_sla_deadline(
+                now, wizard.severity, wizard._get_company())
 
     @api.multi
     def action_escalate(self):
