@@ -34,6 +34,10 @@ else
   echo "lint: pylint skipped: no $AM_ADDON/ yet"
 fi
 
+echo "lint: README.rst (built from readme/, renders without warnings)"
+"$AM_VENV/bin/python" "$am_root/scripts/build_readme.py" --check || failed+=(build_readme)
+"$AM_VENV/bin/python" "$am_root/scripts/check_rst.py" || failed+=(check_rst)
+
 echo "lint: check_xml"
 "$AM_VENV/bin/python" "$am_root/scripts/check_xml.py" "$addon_dir" || failed+=(check_xml)
 

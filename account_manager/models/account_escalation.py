@@ -1,12 +1,11 @@
 import logging
 from datetime import datetime, timedelta
-from email.utils import formataddr
 
 import pytz
 
 from odoo import SUPERUSER_ID, _, api, fields, models
 from odoo.exceptions import AccessError, UserError
-from odoo.tools import generate_tracking_message_id, html_escape
+from odoo.tools import html_escape
 
 _logger = logging.getLogger(__name__)
 
@@ -580,113 +579,44 @@ class AccountEscalation(models.Model):
         timezone; the previous ones go (escalating onwards is not handling
         it, so they are removed rather than marked done). The holders follow
         their escalations."""
-        cr = self.env.cr
         activity_type = self.env.ref('account_manager.mail_activity_type_escalation')
-        cr.execute("""
-            DELETE FROM mail_activity
-             WHERE res_model = %s AND res_id IN %s AND activity_type_id = %s
-        """, (self._name, tuple(self.ids), activity_type.id))
-        model_id = self.env['ir.model']._get(self._name).id
-        now = fields.Datetime.now()
         summary = _("%s: %s")
-        rows = [(
-            hop['id'], model_id, self._name, hop['name'], activity_type.id,
-            summary % (hop['name'], hop['subject']),
-            self._activity_date(hop['deadline'], hop['to_user']),
-            hop['to_user'].id, self.env.uid, now, self.env.uid, now,
-        ) for hop in hops]
+        rows = [{
+            'res_id': hop['id'], 'res_name': hop['name'],
+            'summary': summary % (hop['name'], hop['subject']),
+            'date_deadline': self._activity_date(hop['deadline'], hop['to_user']),
+            'user_id': hop['to_user'].id, 'partner_id': hop['to_partner'],
+        } for hop in hops]
+        self.env['account.manager.mail.bulk']._replace_activities(
+            self._name, activity_type, self.ids, rows)
         if not rows:
             return
-        cr.execute("""
-            INSERT INTO mail_activity (
-                res_id, res_model_id, res_model, res_name, activity_type_id,
-                summary, date_deadline, user_id,
-                create_uid, create_date, write_uid, write_date)
-            VALUES %s
-        """ % ', '.join(['%s'] * len(rows)), rows)
-        self._add_followers(self._name, [(hop['id'], hop['to_partner']) for hop in hops])
         # Like mail.activity, tell the web client of activities due today or
         # earlier (its counter shows those); new deadlines are rarely that
         # close. The previous holders' counters catch up when they open
         # their activities.
         today = fields.Date.context_today(self)
-        due_now = [hop['to_partner'] for hop, row in zip(hops, rows) if row[6] <= today]
+        due_now = [row['partner_id'] for row in rows if row['date_deadline'] <= today]
         if due_now:
             self.env['bus.bus'].sendmany([
-                [(cr.dbname, 'res.partner', partner_id),
+                [(self.env.cr.dbname, 'res.partner', partner_id),
                  {'type': 'activity_updated', 'activity_created': True}]
                 for partner_id in due_now])
 
     @api.model
-    def _add_followers(self, model, pairs):
-        """Subscribe (record id, partner id) pairs not yet following, with
-        the default subtypes of internal users."""
-        if not pairs:
-            return
-        cr = self.env.cr
-        subtypes = self.env['mail.message.subtype'].default_subtypes(model)[0]
-        cr.execute("""
-            INSERT INTO mail_followers (res_model, res_id, partner_id)
-            VALUES %s
-            ON CONFLICT DO NOTHING
-            RETURNING id
-        """ % ', '.join(['%s'] * len(pairs)),
-            [(model, res_id, partner_id) for res_id, partner_id in set(pairs)])
-        follower_ids = [row[0] for row in cr.fetchall()]
-        if follower_ids and subtypes:
-            cr.execute("""
-                INSERT INTO mail_followers_mail_message_subtype_rel
-                    (mail_followers_id, mail_message_subtype_id)
-                SELECT f, s FROM unnest(%s) f CROSS JOIN unnest(%s) s
-            """, (follower_ids, subtypes.ids))
-
-    @api.model
     def _log_messages(self, messages, author):
-        """Log chatter notes (no notification) in one statement, with their
-        tracking values: ``messages`` are dicts with ``model``, ``res_id``,
+        """Log chatter notes (no notification) through the bulk chatter
+        writer: ``messages`` are dicts with ``model``, ``res_id``,
         ``record_name``, ``body`` and optionally ``tracking``."""
-        if not messages:
-            return
-        cr = self.env.cr
-        now = fields.Datetime.now()
-        email_from = author.email and formataddr((author.name, author.email)) or None
-        subtype_id = self.env.ref('mail.mt_note').id
-        rows = [(
-            m['model'], m['res_id'], m['record_name'], m['body'], author.id,
-            email_from, email_from, subtype_id, 'notification',
-            generate_tracking_message_id('escalation'), now,
-            self.env.uid, now, self.env.uid, now,
-        ) for m in messages]
-        cr.execute("""
-            INSERT INTO mail_message (
-                model, res_id, record_name, body, author_id,
-                email_from, reply_to, subtype_id, message_type,
-                message_id, date, create_uid, create_date, write_uid, write_date)
-            VALUES %s
-            RETURNING id, model, res_id
-        """ % ', '.join(['%s'] * len(rows)), rows)
-        message_ids = {(model, res_id): mid for mid, model, res_id in cr.fetchall()}
-        tracking_rows = []
+        Bulk = self.env['account.manager.mail.bulk']
+        by_model = {}
         for message in messages:
-            message_id = message_ids[(message['model'], message['res_id'])]
-            for tracking in message.get('tracking', []):
-                tracking_rows.append((
-                    message_id, tracking['field'], tracking['field_desc'],
-                    tracking['field_type'],
-                    tracking.get('old_value_integer'), tracking.get('new_value_integer'),
-                    tracking.get('old_value_char'), tracking.get('new_value_char'),
-                    tracking.get('old_value_datetime'), tracking.get('new_value_datetime'),
-                    self.env.uid, now, self.env.uid, now))
-        if tracking_rows:
-            cr.execute("""
-                INSERT INTO mail_tracking_value (
-                    mail_message_id, field, field_desc, field_type,
-                    old_value_integer, new_value_integer,
-                    old_value_char, new_value_char,
-                    old_value_datetime, new_value_datetime,
-                    create_uid, create_date, write_uid, write_date)
-                VALUES %s
-            """ % ', '.join(['%s'] * len(tracking_rows)), tracking_rows)
+            by_model.setdefault(message['model'], []).append(message)
+        for model, notes in sorted(by_model.items()):
+            Bulk._log_notes(
+                model, [m['res_id'] for m in notes], [m['body'] for m in notes], author,
+                record_names=[m['record_name'] for m in notes],
+                tracking=[m.get('tracking') for m in notes])
 
     @api.model
     def _notify_targets(self, hops, reason, author):

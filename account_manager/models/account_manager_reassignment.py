@@ -1,9 +1,6 @@
 import json
 import logging
-import random
-import socket
 import threading
-import time
 from datetime import datetime
 
 import psycopg2
@@ -527,21 +524,12 @@ class AccountManagerReassignment(models.Model):
         previous = dict(cr.fetchall())
 
         # All the reassignments of one call share their options.
+        Bulk = self.env['account.manager.mail.bulk']
         if self[0].move_activities:
-            cr.execute("""
-                UPDATE mail_activity a
-                   SET user_id = m.user_id, write_uid = %s, write_date = %s
-                  FROM res_partner p, unnest(%s::int[], %s::int[]) AS m(account_id, user_id)
-                 WHERE a.res_model = 'res.partner' AND a.res_id = p.id
-                   AND p.commercial_partner_id = m.account_id
-                   AND a.user_id = p.account_manager_user_id
-                   AND a.user_id != m.user_id
-             RETURNING m.account_id
-            """, (user.id, now, account_ids, user_ids))
-            for (account_id,) in cr.fetchall():
+            for account_id in Bulk._move_account_activities(account_ids, user_ids, user.id):
                 counts[rea_of[account_id]]['activity_count'] += 1
         if self[0].swap_followers:
-            self._swap_followers_many(account_ids, partner_ids)
+            Bulk._swap_account_followers(account_ids, partner_ids)
 
         cr.execute("""
             WITH moved AS (
@@ -566,86 +554,32 @@ class AccountManagerReassignment(models.Model):
         self._post_account_messages_many(rows, previous, shared)
         return counts
 
-    def _swap_followers_many(self, account_ids, new_partner_ids):
-        """``_swap_followers`` with a new follower per account (one SQL pass
-        for the accounts of several new managers)."""
-        cr = self.env.cr
-        cr.execute("""
-            DELETE FROM mail_followers f
-             USING res_partner p, res_users u,
-                   unnest(%s::int[], %s::int[]) AS m(account_id, partner_id)
-             WHERE f.res_model = 'res.partner' AND f.res_id = p.id
-               AND p.id = m.account_id
-               AND u.id = p.account_manager_user_id
-               AND f.partner_id = u.partner_id AND f.partner_id != m.partner_id
-        """, (account_ids, new_partner_ids))
-        cr.execute("""
-            INSERT INTO mail_followers (res_model, res_id, partner_id)
-            SELECT 'res.partner', m.account_id, m.partner_id
-              FROM unnest(%s::int[], %s::int[]) AS m(account_id, partner_id)
-             WHERE NOT EXISTS (
-                   SELECT 1 FROM mail_followers f
-                    WHERE f.res_model = 'res.partner' AND f.res_id = m.account_id
-                      AND f.partner_id = m.partner_id)
-            RETURNING id
-        """, (account_ids, new_partner_ids))
-        follower_ids = [row[0] for row in cr.fetchall()]
-        subtypes = self.env['mail.message.subtype'].sudo().default_subtypes('res.partner')[0]
-        if follower_ids and subtypes:
-            cr.execute("""
-                INSERT INTO mail_followers_mail_message_subtype_rel
-                       (mail_followers_id, mail_message_subtype_id)
-                SELECT f.id, s.id FROM unnest(%s) AS f(id), unnest(%s) AS s(id)
-            """, (follower_ids, subtypes.ids))
-
     def _post_account_messages_many(self, rows, previous, shared):
-        """``_post_account_messages`` for accounts of several reassignments:
-        each account's note names its own reassignment and new manager."""
-        cr = self.env.cr
+        """One note per account, written like the ORM's own tracking message
+        (reason and reassignment in the body, old → new manager as a tracking
+        value), through the bulk chatter writer: each account's note names
+        its own reassignment and new manager."""
         index = shared['index']
         user = self[0].user_id
-        author = user.partner_id
-        now = fields.Datetime.now()
-        email_from = tools.formataddr((author.name, author.email)) if author.email else None
-        stamp = '%.15f.%s' % (time.time(), random.randint(0, 1 << 30))
-        cr.execute("""
-            INSERT INTO mail_message
-                   (model, res_id, record_name, message_type, subtype_id, body,
-                    author_id, email_from, date, message_id, no_auto_thread,
-                    create_uid, create_date, write_uid, write_date)
-            SELECT 'res.partner', p.id, p.display_name, 'notification', %s, b.body,
-                   %s, %s, %s, '<' || %s || '-openerp-' || p.id || '-res.partner@' || %s || '>',
-                   false, %s, %s, %s, %s
-              FROM unnest(%s::int[], %s::int[]) AS m(account_id, idx)
-              JOIN res_partner p ON p.id = m.account_id
-              JOIN unnest(%s::text[]) WITH ORDINALITY AS b(body, idx) ON b.idx = m.idx
-            RETURNING id, res_id
-        """, (self.env.ref('mail.mt_note').id, author.id, email_from, now,
-              stamp, socket.gethostname(), user.id, now, user.id, now,
-              [row[0] for row in rows], [index[row[1]] for row in rows], shared['bodies']))
-        messages = cr.fetchall()
-        rea_of = dict(rows)
         old_ids = sorted({manager_id for manager_id in previous.values() if manager_id})
         names = dict(self.env['account.manager'].sudo().browse(old_ids).name_get())
         label = self.env['res.partner'].sudo(user.id).fields_get(
             ['account_manager_id'])['account_manager_id']['string']
-        cr.execute("""
-            INSERT INTO mail_tracking_value
-                   (field, field_desc, field_type, old_value_integer, old_value_char,
-                    new_value_integer, new_value_char, mail_message_id,
-                    create_uid, create_date, write_uid, write_date)
-            SELECT 'account_manager_id', %s, 'many2one', t.old_id, t.old_name, n.new_id,
-                   n.new_name, t.message_id, %s, %s, %s, %s
-              FROM unnest(%s::int[], %s::int[], %s::varchar[], %s::int[])
-                   AS t(message_id, old_id, old_name, idx)
-              JOIN unnest(%s::int[], %s::varchar[]) WITH ORDINALITY AS n(new_id, new_name, idx)
-                ON n.idx = t.idx
-        """, (label, user.id, now, user.id, now,
-              [message_id for message_id, _res_id in messages],
-              [previous.get(res_id) or 0 for _message_id, res_id in messages],
-              [names.get(previous.get(res_id), '') for _message_id, res_id in messages],
-              [index[rea_of[res_id]] for _message_id, res_id in messages],
-              shared['new_ids'], shared['new_names']))
+        bodies, tracking = [], []
+        for account_id, reassignment_id in rows:
+            position = index[reassignment_id] - 1
+            old_id = previous.get(account_id)
+            bodies.append(shared['bodies'][position])
+            tracking.append([{
+                'field': 'account_manager_id', 'field_desc': label,
+                'field_type': 'many2one',
+                'old_value_integer': old_id or 0, 'old_value_char': names.get(old_id, ''),
+                'new_value_integer': shared['new_ids'][position],
+                'new_value_char': shared['new_names'][position],
+            }])
+        self.env['account.manager.mail.bulk']._log_notes(
+            'res.partner', [row[0] for row in rows], bodies, user.partner_id,
+            tracking=tracking)
 
     def _get_assignment_change(self):
         """How this reassignment's history lines are recorded."""
