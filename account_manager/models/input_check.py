@@ -69,6 +69,10 @@ class InputCheck(object):
     @api.model
     @api.returns('self', lambda value: value.id)
     def create(self, vals):
+        # Defaults from the context (``default_*`` keys) are the client's
+        # values too: add them here, as the ORM would later, so that the
+        # checks and every override after this one see and judge them.
+        vals = self._add_missing_default_values(vals)
         self._check_input_vals(vals)
         return super(InputCheck, self).create(vals)
 

@@ -135,6 +135,20 @@ class ResPartner(models.Model):
     def _commercial_fields(self):
         return super(ResPartner, self)._commercial_fields() + ACCOUNT_COMMERCIAL_FIELDS
 
+    @api.model
+    def _get_account_ids(self, partner_ids):
+        """The accounts (commercial partners) of ``partner_ids`` (a contact
+        stands for its account), in id order: one query rather than an ORM
+        read of every selected partner (a selection can be 100,000 rows)."""
+        if not partner_ids:
+            return []
+        self.env.cr.execute("""
+            SELECT DISTINCT commercial_partner_id FROM res_partner
+             WHERE id = ANY(%s) AND commercial_partner_id IS NOT NULL
+             ORDER BY commercial_partner_id
+        """, (list(partner_ids),))
+        return [row[0] for row in self.env.cr.fetchall()]
+
     def _is_account(self):
         self.ensure_one()
         return self.is_company or not self.parent_id

@@ -350,3 +350,21 @@ class TestSecurityDoors(AccountManagerCase):
         for user, rights in expected.items():
             seen = self.Escalation.sudo(user).browse(escalation.id)
             self.assertEqual((seen.can_handle, seen.can_withdraw), rights, user.login)
+
+    def test_context_defaults_are_judged_like_values(self):
+        """``default_*`` keys in the context are values the client sends:
+        they are refused where the same values would be."""
+        with self.assertRefused(AccessError, 'not set by hand'):
+            self.Escalation.sudo(self.u_adele).with_context(
+                default_hop_count=7, default_manager_id=self.gloria.id).create({
+                    'partner_id': self.acc_adele_1.id, 'subject': 'Defaults'})
+        created = self.Escalation.sudo(self.u_adele).with_context(
+            default_raised_by_id=self.u_karim.id,
+            default_origin_manager_id=self.anton.id).create({
+                'partner_id': self.acc_adele_1.id, 'subject': 'Defaults'})
+        self.assertEqual((created.raised_by_id, created.origin_manager_id),
+                         (self.u_adele, self.adele))
+        with self.assertRefused(AccessError, 'outside your team'):
+            self.Partner.sudo(self.u_karim).with_context(
+                default_account_manager_id=self.anton.id).create(
+                {'name': 'Given away', 'is_company': True})

@@ -196,7 +196,7 @@ class AccountManagerReassignWizard(InputCheck, models.TransientModel):
         if model == 'res.partner':
             self._check_in_reach('res.partner', active_ids)
             res['source'] = 'selection'
-            res['partner_ids'] = [(6, 0, self._commercial_ids(active_ids))]
+            res['partner_ids'] = [(6, 0, self.env['res.partner']._get_account_ids(active_ids))]
         elif model in ('account.manager', 'account.territory'):
             if len(active_ids) != 1:
                 raise UserError(_(
@@ -298,7 +298,8 @@ class AccountManagerReassignWizard(InputCheck, models.TransientModel):
         wizard = self if isinstance(self.id, models.NewId) else self.sudo()
         selected = wizard.partner_ids
         if self.source == 'selection' or selected:
-            return self.env['res.partner'].browse(self._commercial_ids(selected.ids))
+            Accounts = self.env['res.partner']
+            return Accounts.browse(Accounts._get_account_ids(selected.ids))
         domain = []
         if self.from_manager_id:
             domain.append(('account_manager_id', '=', self.from_manager_id.id))
@@ -312,18 +313,6 @@ class AccountManagerReassignWizard(InputCheck, models.TransientModel):
     def _get_moving_ids(self, accounts):
         return self.env['account.manager.reassignment']._get_account_ids_to_move(
             accounts.ids, self.to_manager_id)
-
-    @api.model
-    def _commercial_ids(self, partner_ids):
-        """The accounts of the given partners (a contact stands for its
-        account), in id order."""
-        if not partner_ids:
-            return []
-        self.env.cr.execute("""
-            SELECT DISTINCT commercial_partner_id FROM res_partner
-             WHERE id = ANY(%s) ORDER BY commercial_partner_id
-        """, (list(partner_ids),))
-        return [row[0] for row in self.env.cr.fetchall()]
 
     @api.model
     def _get_visible_ids(self, partner_ids):

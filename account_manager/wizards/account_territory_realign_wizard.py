@@ -84,22 +84,14 @@ class AccountTerritoryRealignWizard(InputCheck, models.TransientModel):
             return False
         active_ids = self._context_active_ids()
         # Contacts stand for their account: realignment moves accounts.
-        return json.dumps(self._commercial_ids(active_ids)) if active_ids else False
+        if not active_ids:
+            return False
+        return json.dumps(self.env['res.partner']._get_account_ids(active_ids))
 
     @api.depends('selected_account_ids')
     def _compute_selected_count(self):
         for wizard in self:
             wizard.selected_count = len(json.loads(wizard.selected_account_ids or '[]'))
-
-    @api.model
-    def _commercial_ids(self, partner_ids):
-        """The accounts of ``partner_ids``, in one query rather than an ORM
-        read of every selected partner (a selection can be 100,000 rows)."""
-        self.env.cr.execute("""
-            SELECT DISTINCT commercial_partner_id FROM res_partner
-            WHERE id = ANY(%s) AND commercial_partner_id IS NOT NULL
-        """, [list(partner_ids)])
-        return sorted(row[0] for row in self.env.cr.fetchall())
 
     @api.multi
     def action_preview(self):
