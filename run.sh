@@ -48,6 +48,7 @@ fi
 # Without this the scheduled actions (auto-escalation, queued
 # reassignments) would never run on this database: see scripts/dbtool.py.
 am_db settle-modules "$db" >/dev/null
+am_set_base_url "$db" "http://localhost:$port"
 errors="$(am_odoo_log_errors "$AM_RUN_DIR/odoo-run-init.log")"
 if [[ -n $errors ]]; then
   printf '%s\n' "$errors" >&2

@@ -10,6 +10,7 @@ AM_DB_PASSWORD (exported by scripts/lib.sh).
     dbtool.py settle-modules DB      after an install: modules still "to install"
                                      (their dependencies are not shipped) go
                                      back to "uninstalled"; print their count
+    dbtool.py set-param DB KEY VALUE set a system parameter (ir.config_parameter)
 """
 import os
 import sys
@@ -89,6 +90,22 @@ def settle_modules(dbname):
         conn.close()
 
 
+def set_param(dbname, key, value):
+    """Set a system parameter as Odoo stores it (one row per key)."""
+    conn = connect(dbname)
+    try:
+        with conn.cursor() as cr:
+            cr.execute("UPDATE ir_config_parameter SET value = %s, write_date = now() at time zone 'UTC'"
+                       " WHERE key = %s", (value, key))
+            if not cr.rowcount:
+                cr.execute("INSERT INTO ir_config_parameter (key, value, create_date, write_date)"
+                           " VALUES (%s, %s, now() at time zone 'UTC', now() at time zone 'UTC')",
+                           (key, value))
+        conn.commit()
+    finally:
+        conn.close()
+
+
 def main(argv):
     if len(argv) >= 2 and argv[0] == "exists":
         return 0 if db_exists(argv[1]) else 1
@@ -100,6 +117,9 @@ def main(argv):
         return 0
     if len(argv) >= 2 and argv[0] == "settle-modules":
         print(settle_modules(argv[1]))
+        return 0
+    if len(argv) >= 4 and argv[0] == "set-param":
+        set_param(argv[1], argv[2], argv[3])
         return 0
     sys.stderr.write(__doc__)
     return 2

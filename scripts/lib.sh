@@ -217,6 +217,14 @@ SQL
 #   am_db exists DB | am_db drop DB | am_db module-state DB MODULE
 am_db() { am_odoo_env_run "$AM_VENV/bin/python" "$am_root/scripts/dbtool.py" "$@"; }
 
+# am_set_base_url DB URL: reports fetch their stylesheets from web.base.url,
+# which Odoo otherwise sets from the first administrator's request (8069
+# until then); set it to the URL the server answers on, frozen.
+am_set_base_url() {
+  am_db set-param "$1" web.base.url "$2"
+  am_db set-param "$1" web.base.url.freeze True
+}
+
 # ---------------------------------------------------------------- odoo
 # Only our folder is given: Odoo 11 always appends its own addons folder
 # (site-packages/odoo/addons: base, web, mail, contacts, ...) to the addons

@@ -109,6 +109,7 @@ fi
 port="${AM_E2E_PORT:-$(free_port)}"
 port_is_free "$port" || am_die "port $port is in use (AM_E2E_PORT)"
 base_url="http://127.0.0.1:$port"
+am_set_base_url "$db" "$base_url"
 am_log "serving $db on $base_url (log: $server_log)"
 # lessc is on PATH (ensure_lessc): the server compiles the web client's CSS.
 # No cron thread: nothing but the journeys changes the data.

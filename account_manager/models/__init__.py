@@ -16,4 +16,5 @@ from . import mail_activity
 from . import mail_bulk
 from . import mail_followers
 from . import mail_message
+from . import ir_attachment
 from . import input_check_models

@@ -206,6 +206,16 @@ class AccountEscalation(models.Model):
         return res
 
     @api.model
+    def _demo_date_raised(self, ids):
+        """Demo data only: an escalation loaded from a data file is created
+        at load time; it was raised when its first holder received it."""
+        self.env.cr.execute("""
+            UPDATE account_escalation SET create_date = date_escalated
+             WHERE id = ANY(%s) AND date_escalated < create_date
+        """, (list(ids),))
+        self.invalidate_cache(['create_date'], ids)
+
+    @api.model
     def _fields_changed_by_actions(self):
         return ['partner_id', 'company_id', 'state', 'manager_id', 'deadline',
                 'date_escalated', 'hop_count', 'top_reached',

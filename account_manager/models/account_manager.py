@@ -185,6 +185,38 @@ class AccountManager(models.Model):
                 "reports another manager first."))
 
     @api.multi
+    def _is_capacity_strict(self):
+        """Going over capacity is refused, not only warned: the tier says so,
+        or the company for all its managers."""
+        self.ensure_one()
+        manager = self.sudo()
+        return bool(manager.tier_id.strict_capacity
+                    or manager.company_id.account_manager_strict_capacity)
+
+    @api.multi
+    def _check_strict_capacity(self, incoming):
+        """Refuse, naming the manager, the capacity and the accounts, when
+        one of these managers with a strict capacity now holds more accounts
+        than it allows; ``incoming`` is {manager id: accounts just given to
+        them}. Called after the write, in its transaction: the refusal rolls
+        it back."""
+        Partner = self.env['res.partner'].sudo()
+        for manager in self.sudo():
+            if not manager.capacity or not manager._is_capacity_strict():
+                continue
+            held = Partner.search_count(
+                [('account_manager_id', '=', manager.id)] + ACCOUNT_DOMAIN)
+            if held > manager.capacity:
+                accounts = incoming[manager.id]
+                raise ValidationError(_(
+                    "%s can hold %d accounts (a strict capacity) and would hold "
+                    "%d: these accounts cannot go to them:\n%s\nChoose another "
+                    "manager, or raise the capacity.") % (
+                    manager.name, manager.capacity, held,
+                    '\n'.join('- %s' % name for name in
+                              accounts.sudo().mapped('display_name')[:20])))
+
+    @api.multi
     def _check_access(self, operation):
         self.check_access_rights(operation)
         self.check_access_rule(operation)

@@ -299,8 +299,7 @@ class AccountManagerReassignment(models.Model):
         # also walks the team of every manager in the prefetch set.
         current = self.env['res.partner'].sudo().search_count(
             [('account_manager_id', '=', manager.id)] + ACCOUNT_DOMAIN) + held_change
-        strict = bool(manager.tier_id.strict_capacity
-                      or manager.company_id.account_manager_strict_capacity)
+        strict = manager._is_capacity_strict()
         return current, current + incoming, manager.capacity, strict
 
     @api.model

@@ -22,6 +22,8 @@ from odoo.exceptions import UserError, ValidationError
 INT4_MIN, INT4_MAX = -2 ** 31, 2 ** 31 - 1
 SHOWN_CHARS = 60
 MAX_RECORDS_NAMED = 5
+# Characters a one-line text field (Char) of the addon may hold.
+CHAR_LIMIT = 256
 
 
 def show(value):
@@ -72,7 +74,8 @@ class InputCheck(object):
         # Defaults from the context (``default_*`` keys) are the client's
         # values too: add them here, as the ORM would later, so that the
         # checks and every override after this one see and judge them.
-        vals = self._add_missing_default_values(vals)
+        if isinstance(vals, dict):
+            vals = self._add_missing_default_values(vals)
         self._check_input_vals(vals)
         return super(InputCheck, self).create(vals)
 
@@ -204,7 +207,12 @@ class InputCheck(object):
     def _input_problem_char(self, field, value):
         if not isinstance(value, str):
             return _("expected text, got %s") % show(value)
-        size = getattr(field, 'size', None)
+        if '\x00' in value:
+            return _("contains a NUL character (\\x00), which text cannot hold")
+        # Names and codes are indexed (unique codes, the territories'
+        # complete name): PostgreSQL refuses an index entry over ~2,700
+        # bytes, so a one-line field has a limit well below that.
+        size = getattr(field, 'size', None) or (CHAR_LIMIT if field.type == 'char' else None)
         if size and len(value) > size:
             return _("at most %d characters, got %d") % (size, len(value))
         return None

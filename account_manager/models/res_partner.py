@@ -274,6 +274,11 @@ class ResPartner(models.Model):
         Assignment._check_change_date(self.ids, change.date)
         Assignment._record_changes(
             [(partner.id, partner.account_manager_id.id, change) for partner in self])
+        incoming = {}
+        for partner in self.filtered('account_manager_id'):
+            incoming.setdefault(partner.account_manager_id.id, self.browse())
+            incoming[partner.account_manager_id.id] |= partner
+        self.env['account.manager'].browse(list(incoming))._check_strict_capacity(incoming)
 
     @api.multi
     def action_view_escalations(self):

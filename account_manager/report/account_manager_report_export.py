@@ -68,6 +68,8 @@ class AccountManagerReportExport(InputCheck, models.TransientModel):
             'datetime': workbook.add_format({'num_format': 'yyyy-mm-dd hh:mm'}),
             'date': workbook.add_format({'num_format': 'yyyy-mm-dd'}),
             'number': workbook.add_format({'num_format': '0.0'}),
+            'integer': workbook.add_format({'num_format': '#,##0'}),
+            'float': workbook.add_format({'num_format': '#,##0.00'}),
         }
         self._write_summary(workbook.add_worksheet(_('Summary')), formats)
         for title, model, domain, field_names in self._get_sheets():
@@ -192,14 +194,23 @@ class AccountManagerReportExport(InputCheck, models.TransientModel):
             names = self._display_names(records, model_fields)
             for record in records:
                 row += 1
+                blank = self._blank_columns(model_name, record)
                 for col, name in enumerate(field_names):
-                    value = record[name]
+                    value = False if name in blank else record[name]
                     if name in names and value:
                         value = (value, names[name].get(value, '')) \
                             if value in names[name] else False
                     self._write_cell(sheet, row, col, value,
                                      model_fields[name], formats)
         sheet.autofilter(0, 0, max(row, 1), len(field_names) - 1)
+
+    @api.model
+    def _blank_columns(self, model_name, record):
+        """Columns that mean nothing for this row and stay empty rather than
+        showing 0: the resolution hours of an escalation not resolved."""
+        if model_name == 'account.escalation.report' and record.get('state') != 'resolved':
+            return {'resolution_hours'}
+        return set()
 
     def _display_names(self, records, model_fields):
         """{many2one field: {id: display name}} for a chunk of rows, one
@@ -237,7 +248,9 @@ class AccountManagerReportExport(InputCheck, models.TransientModel):
         elif ftype == 'date':
             sheet.write_datetime(row, col, fields.Datetime.from_string(value),
                                  formats['date'])
-        elif ftype in ('integer', 'float'):
-            sheet.write_number(row, col, value)
+        elif ftype == 'integer':
+            sheet.write_number(row, col, value, formats['integer'])
+        elif ftype in ('float', 'monetary'):
+            sheet.write_number(row, col, value, formats['float'])
         else:
             sheet.write(row, col, value)

@@ -7,3 +7,4 @@ from . import test_reporting
 from . import test_lifecycle
 from . import test_input_check
 from . import test_security
+from . import test_capacity

@@ -62,6 +62,24 @@ class TestInputCheck(AccountManagerCase):
         self.assertInvalid(escalation, {'severity': 'apocalyptic'}, 'apocalyptic')
         self.assertInvalid(self.acc_kenji_1, {'territory_locked': 'yes'}, 'true or false')
 
+    def test_nul_characters_and_oversized_names_refused(self):
+        """Text the database cannot store or index is a clean refusal
+        naming the field, not an internal ValueError or OperationalError."""
+        self.assertInvalid(self.t_paris, {'zip_from': '75\x00000'},
+                           'Zip From (zip_from)', 'NUL character')
+        escalation = self.env['account.escalation'].create({
+            'partner_id': self.acc_kenji_1.id, 'subject': 'Late', 'manager_id': self.kenji.id})
+        self.assertInvalid(escalation, {'description': 'a\x00b'}, 'description', 'NUL')
+        self.assertInvalid(self.tier_kam, {'code': 'K' * 100000},
+                           'Code (code)', 'at most 256 characters, got 100000')
+        self.assertInvalid(self.t_paris, {'code': 'P' * 100000}, 'code', 'at most 256')
+        with self.assertRefused(ValidationError, 'at most 256'):
+            self.Territory.create({'name': 'N' * 5000, 'territory_type': 'area',
+                                   'parent_id': self.t_france.id})
+        self.assertEqual(self.t_paris.zip_from, '75000')
+        self.tier_kam.code = 'K' * 256
+        self.assertEqual(len(self.tier_kam.code), 256)
+
     def test_x2many_commands(self):
         self.assertInvalid(self.t_france, {'country_ids': [(6, 0, [987654321])]},
                            'no Country with id 987654321')

@@ -2,6 +2,7 @@ import base64
 import io
 import re
 import tempfile
+import zipfile
 from datetime import datetime, timedelta
 
 import xlrd
@@ -559,6 +560,30 @@ class TestExports(ReportingCase):
         self.assertEqual({portfolio.cell_value(r, 0) for r in range(1, portfolio.nrows)},
                          set((self.acc_karim_1 | self.acc_karim_2 | self.acc_adele_1
                               | self.acc_adele_2).mapped('name')))
+
+    def test_xlsx_numbers_are_formatted_and_open_hours_blank(self):
+        """Loads and hours carry a number format (not 11.66666666666667), and
+        an escalation not resolved shows no resolution hours (not 0)."""
+        Export = self.env['account.manager.report.export'].create({})
+        Export.action_export()
+        book = xlrd.open_workbook(file_contents=base64.b64decode(Export.data),
+                                  formatting_info=False)
+        workload = book.sheet_by_name('Workload')
+        self.assertTrue(workload.nrows > 1)
+        escalations = book.sheet_by_name('Escalations')
+        header = escalations.row_values(0)
+        state = header.index(self.env['account.escalation.report']._fields['state'].string)
+        hours = [i for i, title in enumerate(header) if title.startswith('Resolution Hours')][0]
+        for r in range(1, escalations.nrows):
+            if escalations.cell_value(r, state) != 'Resolved':
+                self.assertEqual(escalations.cell_type(r, hours), xlrd.XL_CELL_EMPTY)
+            else:
+                self.assertEqual(escalations.cell_type(r, hours), xlrd.XL_CELL_NUMBER)
+        # The number formats, read from the workbook's styles.
+        styles = zipfile.ZipFile(io.BytesIO(base64.b64decode(Export.data))).read(
+            'xl/styles.xml').decode()
+        self.assertIn('formatCode="#,##0.00"', styles)
+        self.assertIn('formatCode="#,##0"', styles)
 
     def test_export_wizard_defaults_to_selected_manager(self):
         wizard = self.env['account.manager.report.export'].with_context(

@@ -177,6 +177,17 @@ class TestSecurityDoors(AccountManagerCase):
         self.assertTrue(self.Activity.sudo(self.gloria.user_id).search([('id', '=', secret.id)]))
         self.assertTrue(self.Activity.sudo(self.user_plain).search([('id', '=', secret.id)]))
 
+    def test_attachment_counts_are_no_oracle(self):
+        self.env['ir.attachment'].create({
+            'name': 'secret-offer.pdf', 'datas_fname': 'secret-offer.pdf',
+            'res_model': 'res.partner', 'res_id': self.foreign.id})
+        Attachment = self.env['ir.attachment'].sudo(self.u_karim)
+        domain = [('res_model', '=', 'res.partner'), ('res_id', '=', self.foreign.id)]
+        self.assertFalse(Attachment.search(domain))
+        self.assertFalse(Attachment.read_group(domain, ['name'], ['name']))
+        self.assertTrue(self.env['ir.attachment'].sudo(self.gloria.user_id).read_group(
+            domain, ['name'], ['name']))
+
     def test_message_counts_are_no_oracle(self):
         self.foreign.message_post(body='The 2M discount')
         Message = self.env['mail.message'].sudo(self.u_karim)
