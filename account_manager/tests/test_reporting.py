@@ -10,6 +10,7 @@ from mock import patch
 from PyPDF2 import PdfFileReader
 
 from odoo import fields, tools
+from odoo.addons.base.ir.ir_qweb.assetsbundle import AssetsBundle
 from odoo.tests.common import at_install, post_install
 
 from .common import AccountManagerCase
@@ -617,6 +618,20 @@ class TestPortfolioPdf(ReportingCase):
                      self.esc_open.name, 'Concern of Café de Flore', self.adele.name):
             self.assertIn(text, html)
         self.assertNotIn(self.esc_critical.name, html, "Resolved: not open")
+
+    def test_report_stylesheet_compiles(self):
+        """The report bundle compiles (no 'Could not get content' from a
+        file the installation lacks), so reports print with their styles."""
+        files, _remains = self.env['ir.qweb']._get_asset_content('web.report_assets_common', {})
+        self.assertTrue(all(f['filename'] for f in files),
+                        [f['url'] for f in files if not f['filename']])
+        bundle = AssetsBundle('web.report_assets_common', files, env=self.env)
+        compiled = bundle.preprocess_css()
+        self.assertFalse(bundle.css_errors)
+        self.assertNotIn('Could not get content', compiled)
+        self.assertIn('.table', compiled)
+        html = self.report.render_qweb_html(self.nadia.ids)[0].decode('utf-8')
+        self.assertNotIn('Could not get content', html)
 
     def test_print_menu(self):
         self.assertEqual(self.report.binding_model_id.model, 'account.manager')
