@@ -321,7 +321,7 @@ class AccountManagerReassignment(models.Model):
         wrong = Partner.browse(self._get_tier_violation_ids(account_ids, manager))
         if wrong:
             raise UserError(_(
-                "%s is a %s, below the tier these accounts require:\n%s\n"
+                "%s (tier: %s) is below the tier these accounts require:\n%s\n"
                 "Choose a manager of a higher tier, or leave these accounts "
                 "out.") % (manager.name, manager.tier_id.name, '\n'.join(
                     '- %s (%s)' % (p.display_name, p.required_tier_id.name)

@@ -1,5 +1,6 @@
 from odoo import SUPERUSER_ID, _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.osv import expression
 
 from .account_manager_assignment import CHANGE_KEY, AssignmentChange
 
@@ -47,6 +48,11 @@ class ResPartner(models.Model):
     escalation_ids = fields.One2many(
         'account.escalation', 'partner_id', string='Escalations')
     open_escalation_count = fields.Integer(compute='_compute_open_escalation_count')
+    is_account = fields.Boolean(
+        compute='_compute_is_account', search='_search_is_account', string='Is an Account',
+        help="A customer account: a commercial partner (a company, or a person "
+             "without a parent) that has an account manager, or a customer that "
+             "is neither a user's own partner nor a company's.")
     account_in_my_team = fields.Boolean(
         compute='_compute_account_in_my_team', search='_search_account_in_my_team',
         string="In My Team",
@@ -65,6 +71,20 @@ class ResPartner(models.Model):
         counts = {d['partner_id'][0]: d['partner_id_count'] for d in data}
         for partner in self:
             partner.open_escalation_count = counts.get(partner.commercial_partner_id.id, 0)
+
+    def _compute_is_account(self):
+        saved = self.filtered(lambda p: isinstance(p.id, int))
+        accounts = self.search([('id', 'in', saved.ids), ('is_account', '=', True)])
+        for partner in self:
+            partner.is_account = partner in accounts
+
+    def _search_is_account(self, operator, value):
+        company_partners = self.env['res.company'].sudo().search([]).mapped('partner_id')
+        domain = expression.AND([ACCOUNT_DOMAIN, [
+            '|', ('account_manager_id', '!=', False),
+            '&', '&', ('customer', '=', True), ('user_ids', '=', False),
+            ('id', 'not in', company_partners.ids)]])
+        return domain if (operator == '=') == bool(value) else ['!'] + domain
 
     def _compute_account_in_my_team(self):
         my_team = self.search([('id', 'in', self.ids), ('account_in_my_team', '=', True)])

@@ -123,6 +123,12 @@ class AccountEscalationReport(models.Model):
                 # False, as read_group gives an empty aggregate: the pivot
                 # shows an empty cell for it (and 0.00 for None).
                 group['resolution_hours_median'] = False if median is None else median
+        first = (groupby if isinstance(groupby, (list, tuple)) else [groupby])[:1]
+        if first == ['severity'] and not orderby:
+            # By level (low … critical), not alphabetically.
+            order = [key for key, _label in self._fields['severity'].selection]
+            result.sort(key=lambda group: order.index(group['severity'])
+                        if group['severity'] in order else len(order))
         return result
 
     @api.model

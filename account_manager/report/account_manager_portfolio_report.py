@@ -9,9 +9,10 @@ class AccountManagerPortfolioReport(InputCheck, models.Model):
     sits, and whether its coverage has a gap.
 
     An account is an active commercial partner (a company, or a person
-    without a parent) that has a manager, or is a customer and not the
-    partner of an internal user (Odoo 11 makes every user's partner a
-    customer; employees are no accounts to cover). Rows follow the user's
+    without a parent) that has a manager, or is a customer and neither a
+    user's own partner nor a company's (Odoo 11 makes every user's partner
+    a customer; colleagues, portal logins and the company itself are no
+    accounts to cover). The same definition as ``res.partner.is_account``. Rows follow the user's
     read rules on res.partner (see account.manager.report.mixin).
     """
 
@@ -51,7 +52,8 @@ class AccountManagerPortfolioReport(InputCheck, models.Model):
         'account.manager.tier', string='Required Tier', readonly=True)
     tier_ok = fields.Boolean(
         string='Tier Reached', readonly=True,
-        help="No tier is required, or the account's manager reaches it.")
+        help="The account has a manager, who reaches the tier it requires "
+             "(if any). Not ticked for an account without a manager.")
     has_manager = fields.Boolean(readonly=True)
     has_territory = fields.Boolean(readonly=True)
     open_escalation_count = fields.Integer(
@@ -76,8 +78,9 @@ class AccountManagerPortfolioReport(InputCheck, models.Model):
                 t.territory_type AS territory_type,
                 p.country_id AS country_id,
                 p.required_tier_id AS required_tier_id,
-                (p.required_tier_id IS NULL
-                 OR COALESCE(mt.level, 0) >= req.level) AS tier_ok,
+                (p.account_manager_id IS NOT NULL
+                 AND (p.required_tier_id IS NULL
+                      OR COALESCE(mt.level, 0) >= req.level)) AS tier_ok,
                 p.account_manager_id IS NOT NULL AS has_manager,
                 p.territory_id IS NOT NULL AS has_territory,
                 COALESCE(e.open_count, 0) AS open_escalation_count,
@@ -101,8 +104,9 @@ class AccountManagerPortfolioReport(InputCheck, models.Model):
                 GROUP BY partner_id
             ) e ON e.partner_id = p.id
             LEFT JOIN (
-                SELECT DISTINCT partner_id FROM res_users WHERE NOT share
-            ) employee ON employee.partner_id = p.id
+                SELECT DISTINCT partner_id FROM res_users WHERE active
+                UNION SELECT partner_id FROM res_company
+            ) own ON own.partner_id = p.id
         """ % self._manager_rollup_query()
 
     @api.model
@@ -111,7 +115,7 @@ class AccountManagerPortfolioReport(InputCheck, models.Model):
             WHERE p.active
               AND (p.is_company OR p.parent_id IS NULL)
               AND (p.account_manager_id IS NOT NULL
-                   OR (p.customer AND employee.partner_id IS NULL))
+                   OR (p.customer AND own.partner_id IS NULL))
         """
 
     @api.model_cr

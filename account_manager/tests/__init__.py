@@ -8,3 +8,4 @@ from . import test_lifecycle
 from . import test_input_check
 from . import test_security
 from . import test_capacity
+from . import test_views

@@ -148,6 +148,10 @@ class TestPortfolioReport(ReportingCase):
         self.assertTrue(row.tier_ok)
         self.assertTrue(row.has_manager)
         self.assertTrue(row.has_territory)
+        # Nothing is reached without a manager, required tier or not.
+        unassigned = self.portfolio_row(self.acc_unassigned)
+        self.assertFalse(unassigned.tier_ok)
+        self.assertFalse(unassigned.has_manager)
         self.assertEqual(row.open_escalation_count, 0, "Its escalation is resolved")
         self.assertEqual(row.account_count, 1)
         self.assertEqual(self.portfolio_row(self.acc_adele_1).open_escalation_count, 1)
@@ -561,6 +565,14 @@ class TestExports(ReportingCase):
         self.assertEqual({portfolio.cell_value(r, 0) for r in range(1, portfolio.nrows)},
                          set((self.acc_karim_1 | self.acc_karim_2 | self.acc_adele_1
                               | self.acc_adele_2).mapped('name')))
+
+    def test_escalation_analysis_orders_severities_by_level(self):
+        groups = self.env['account.escalation.report'].read_group(
+            [], ['severity', 'escalation_count'], ['severity'])
+        order = ['low', 'normal', 'high', 'critical']
+        severities = [group['severity'] for group in groups]
+        self.assertEqual(severities, [s for s in order if s in severities])
+        self.assertGreater(len(severities), 2)
 
     def test_xlsx_numbers_are_formatted_and_open_hours_blank(self):
         """Loads and hours carry a number format (not 11.66666666666667), and

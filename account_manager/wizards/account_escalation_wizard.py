@@ -30,7 +30,7 @@ class AccountEscalationWizard(InputCheck, models.TransientModel):
         'account.manager', compute='_compute_routing', string='Next Up',
         help="Who receives the escalation when no manager is chosen.")
     deadline = fields.Datetime(
-        compute='_compute_deadline', string='Response Due',
+        compute='_compute_deadline', string='Deadline',
         help="From the company's response time for this severity.")
 
     @api.model
