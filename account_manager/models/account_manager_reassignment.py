@@ -564,11 +564,11 @@ class AccountManagerReassignment(models.Model):
         names = dict(self.env['account.manager'].sudo().browse(old_ids).name_get())
         label = self.env['res.partner'].sudo(user.id).fields_get(
             ['account_manager_id'])['account_manager_id']['string']
-        bodies, tracking = [], []
+        body_index, tracking = [], []
         for account_id, reassignment_id in rows:
             position = index[reassignment_id] - 1
             old_id = previous.get(account_id)
-            bodies.append(shared['bodies'][position])
+            body_index.append(position + 1)
             tracking.append([{
                 'field': 'account_manager_id', 'field_desc': label,
                 'field_type': 'many2one',
@@ -577,8 +577,8 @@ class AccountManagerReassignment(models.Model):
                 'new_value_char': shared['new_names'][position],
             }])
         self.env['account.manager.mail.bulk']._log_notes(
-            'res.partner', [row[0] for row in rows], bodies, user.partner_id,
-            tracking=tracking)
+            'res.partner', [row[0] for row in rows], shared['bodies'], user.partner_id,
+            tracking=tracking, body_index=body_index)
 
     def _get_assignment_change(self):
         """How this reassignment's history lines are recorded."""

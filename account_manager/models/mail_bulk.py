@@ -9,7 +9,11 @@ ORM would (``mail.thread.message_post`` with a tracking value,
 ``message_subscribe`` with the default subtypes, ``mail.activity.create``),
 with Odoo's own ``message_id`` scheme; what does not need batch speed goes
 through the ORM, so that other addons' overrides of ``mail`` run there."""
-from odoo import api, fields, models, tools
+import random
+import socket
+import time
+
+from odoo import api, fields, models
 from odoo.tools import formataddr
 
 
@@ -137,16 +141,19 @@ class AccountManagerMailBulk(models.AbstractModel):
 
     @api.model
     def _log_notes(self, model, res_ids, bodies, author, record_names=None,
-                   tracking=None):
+                   tracking=None, body_index=None):
         """One internal note (``mail.mt_note``, no notification) per record
         of ``res_ids``, as ``message_post`` logs it, in two statements
         whatever their number.
 
-        ``bodies``: one HTML body per record. ``record_names``: one per
-        record, or None to take the record's stored ``display_name``.
-        ``tracking``: None, or one list per record of tracking values
-        (dicts with the columns of ``mail_tracking_value``: field,
-        field_desc, field_type, old_/new_value_integer, _char, _datetime).
+        ``bodies``: one HTML body per record, or, with ``body_index`` (one
+        1-based position per record), the distinct bodies: a reassignment
+        of 100,000 accounts sends its one body once, not 100,000 times.
+        ``record_names``: one per record, or None to take the record's
+        stored ``display_name``. ``tracking``: None, or one list per record
+        of tracking values (dicts with the columns of
+        ``mail_tracking_value``: field, field_desc, field_type,
+        old_/new_value_integer, _char, _datetime).
         Returns {res_id: message id}; one note per record and call."""
         if not res_ids:
             return {}
@@ -155,32 +162,34 @@ class AccountManagerMailBulk(models.AbstractModel):
         now = fields.Datetime.now()
         email_from = formataddr((author.name, author.email)) if author.email else None
         subtype_id = self.env.ref('mail.mt_note').id
-        message_ids = [tools.generate_tracking_message_id(res_id) for res_id in res_ids]
+        if body_index is None:
+            body_index = list(range(1, len(res_ids) + 1))
+        # Odoo's message_id scheme (tools.generate_tracking_message_id):
+        # <time.random-openerp-res_id@host>, one stamp for the statement.
+        stamp = '%.15f.%s' % (time.time(), random.randint(0, 1 << 30))
         if record_names is None:
-            table = self.env[model]._table
-            name_join = 'LEFT JOIN "%s" r ON r.id = u.res_id' % table
-            name_expr = 'r.display_name'
-            names = []
-            name_param = ''
+            name_join = 'LEFT JOIN "%s" r ON r.id = u.res_id' % self.env[model]._table
+            name_expr, name_column, name_param, names = 'r.display_name', '', '', []
         else:
             name_join, name_expr = '', 'u.record_name'
-            names = [list(record_names)]
-            name_param = ', %s::varchar[]'
+            name_column, name_param, names = ', record_name', ', %s::varchar[]', [
+                list(record_names)]
         cr.execute("""
             INSERT INTO mail_message (
                 model, res_id, record_name, body, author_id, email_from, reply_to,
                 subtype_id, message_type, message_id, no_auto_thread, date,
                 create_uid, create_date, write_uid, write_date)
-            SELECT %%s, u.res_id, %s, u.body, %%s, %%s, %%s, %%s, 'notification',
-                   u.message_id, false, %%s, %%s, %%s, %%s, %%s
-              FROM unnest(%%s::int[], %%s::text[], %%s::varchar[]%s)
-                   AS u(res_id, body, message_id%s)
+            SELECT %%s, u.res_id, %s, b.body, %%s, %%s, %%s, %%s, 'notification',
+                   '<' || %%s || '-openerp-' || u.res_id || '@' || %%s || '>',
+                   false, %%s, %%s, %%s, %%s, %%s
+              FROM unnest(%%s::int[], %%s::int[]%s) AS u(res_id, idx%s)
+              JOIN unnest(%%s::text[]) WITH ORDINALITY AS b(body, idx) ON b.idx = u.idx
               %s
             RETURNING id, res_id
-        """ % (name_expr, name_param, ', record_name' if names else '', name_join),
-            [model, author.id, email_from, email_from, subtype_id, now,
-             self.env.uid, now, self.env.uid, now,
-             list(res_ids), list(bodies), message_ids] + names)
+        """ % (name_expr, name_param, name_column, name_join),
+            [model, author.id, email_from, email_from, subtype_id, stamp,
+             socket.gethostname(), now, self.env.uid, now, self.env.uid, now,
+             list(res_ids), list(body_index)] + names + [list(bodies)])
         by_res_id = {res_id: message_id for message_id, res_id in cr.fetchall()}
         if tracking:
             self._insert_tracking_values([
