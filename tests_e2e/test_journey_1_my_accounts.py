@@ -8,7 +8,9 @@ list without the filter, he sees what his access rights allow, and an
 account of the German team is out of his reach.
 """
 
-ACCOUNT_DOMAIN = ["|", ("is_company", "=", True), ("parent_id", "=", False), ("customer", "=", True)]
+# What the Accounts menu lists: customers' commercial partners, not users'
+# or the company's own partners (res.partner.is_account).
+ACCOUNT_DOMAIN = [("is_account", "=", True)]
 ROOT_MENU = "account_manager.account_manager_menu_root"
 
 

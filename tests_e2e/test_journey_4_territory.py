@@ -30,7 +30,7 @@ def test_admin_builds_a_territory_and_new_accounts_follow(journey, admin_rpc):
 
     with journey.step("Organisation > Territories lists the tree"):
         web.open_menu("account_manager.account_territory_menu", "list")
-        assert france_name in web.list_column("Complete Name")
+        assert france_name in web.list_column("Territory")
 
     with journey.step("he creates the area Gironde under France, zip 33000-33999, managed by Arthur Petit"):
         web.create_record()

@@ -105,3 +105,19 @@ class DocumentRuleMixin(object):
             query.where_clause.append(clause)
             query.where_clause_params.extend(params)
         return res
+
+
+class ReadGroupThroughSearch(object):
+    """For models whose own ``_search`` decides what a user may see (Odoo
+    11's messages and attachments) but whose ``read_group`` skips it: a
+    restricted user's groups are taken over the records their search
+    returns, so that a count or a grouped name is no oracle on documents
+    out of reach."""
+
+    @api.model
+    def read_group(self, domain, fields, groupby, offset=0, limit=None,
+                   orderby=False, lazy=True):
+        if self.env.uid != SUPERUSER_ID and self.env.user._account_manager_is_restricted():
+            domain = [('id', 'in', self.search(domain or []).ids)]
+        return super(ReadGroupThroughSearch, self).read_group(
+            domain, fields, groupby, offset=offset, limit=limit, orderby=orderby, lazy=lazy)
