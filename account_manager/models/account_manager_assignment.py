@@ -1,6 +1,8 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from .input_check import partner_shortlist
+
 # The context key under which the addon's own code hands write() an
 # ``AssignmentChange``. Only an instance of that class counts: JSON sent by
 # a client can carry strings and dicts, never one, so a context sent over
@@ -208,10 +210,7 @@ class AccountManagerAssignment(models.Model):
         """, (list(account_ids), date))
         wrong = self.env['res.partner'].sudo().browse([row[0] for row in self.env.cr.fetchall()])
         if wrong:
-            text = '\n'.join('- %s' % name for name in wrong[:20].mapped('display_name'))
-            if len(wrong) > 20:
-                text += '\n' + _('… and %d more') % (len(wrong) - 20)
             raise UserError(_(
                 "The change cannot take effect on %s: these accounts got "
                 "their current manager later than that:\n%s\nChoose a later "
-                "effective date.") % (date, text))
+                "effective date.") % (date, partner_shortlist(wrong)))

@@ -34,6 +34,14 @@ def show(value):
     return text
 
 
+def partner_shortlist(partners, limit=20):
+    """One line per partner for a message, without drowning the user."""
+    text = '\n'.join('- %s' % name for name in partners[:limit].mapped('display_name'))
+    if len(partners) > limit:
+        text += '\n' + _('… and %d more') % (len(partners) - limit)
+    return text
+
+
 def _is_int(value):
     return isinstance(value, int) and not isinstance(value, bool)
 

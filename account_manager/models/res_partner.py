@@ -3,6 +3,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.osv import expression
 
 from .account_manager_assignment import CHANGE_KEY, AssignmentChange
+from .input_check import partner_shortlist
 
 # An account is a commercial partner: a company, or a person with no parent.
 ACCOUNT_DOMAIN = ['|', ('is_company', '=', True), ('parent_id', '=', False)]
@@ -225,7 +226,7 @@ class ResPartner(models.Model):
                 raise UserError(_(
                     "These accounts have a manager history or escalations, "
                     "which are kept: archive them instead of deleting them "
-                    "(Action › Archive).\n%s") % _partner_shortlist(kept))
+                    "(Action › Archive).\n%s") % partner_shortlist(kept))
         return super(ResPartner, self).unlink()
 
     def _check_manager_in_reach(self, manager_id):
@@ -315,10 +316,3 @@ class ResPartner(models.Model):
         action['domain'] = [('partner_id', '=', self.commercial_partner_id.id)]
         return action
 
-
-def _partner_shortlist(partners, limit=20):
-    """One line per partner for a message, without drowning the user."""
-    text = '\n'.join('- %s' % name for name in partners[:limit].mapped('display_name'))
-    if len(partners) > limit:
-        text += '\n' + _('… and %d more') % (len(partners) - limit)
-    return text

@@ -114,6 +114,7 @@ class AccountManagerReassignWizard(InputCheck, models.TransientModel):
         # accounts and a manager in their reach: for anybody else they stay
         # empty (the wizard's button refuses them with the reason).
         may_reassign = self.env.user._account_manager_may_reassign()
+        allowed = self._get_allowed_managers()
         for wizard in self:
             accounts = wizard._get_accounts() if may_reassign else Partner
             to_manager = wizard.to_manager_id
@@ -124,8 +125,7 @@ class AccountManagerReassignWizard(InputCheck, models.TransientModel):
                 wizard._reset_preview()
                 wizard.hidden_count = len(ids) - len(visible)
                 continue
-            if to_manager and not wizard._get_allowed_managers().filtered(
-                    lambda m, to_manager=to_manager: m.id == to_manager.id):
+            if to_manager not in allowed:
                 to_manager = self.env['account.manager']
             moving = Reassignment._get_account_ids_to_move(ids, to_manager) \
                 if to_manager else ids
