@@ -13,6 +13,7 @@ from . import res_users
 from . import ir_rule
 from . import account_manager_adopt
 from . import mail_activity
+from . import account_bulk
 from . import mail_bulk
 from . import mail_followers
 from . import mail_message

@@ -209,11 +209,7 @@ class AccountEscalation(models.Model):
     def _demo_date_raised(self, ids):
         """Demo data only: an escalation loaded from a data file is created
         at load time; it was raised when its first holder received it."""
-        self.env.cr.execute("""
-            UPDATE account_escalation SET create_date = date_escalated
-             WHERE id = ANY(%s) AND date_escalated < create_date
-        """, (list(ids),))
-        self.invalidate_cache(['create_date'], ids)
+        self.env['account.manager.bulk']._backdate_creation(self._name, ids, 'date_escalated')
 
     @api.model
     def _fields_changed_by_actions(self):

@@ -12,7 +12,7 @@ class AccountManager(models.Model):
         becomes an Account Manager (unless already one) and gets those
         accounts, with history origin ``import``.
 
-        Set-based: one query finds the salespersons, managers are created
+        Set-based: one search finds the salespersons, managers are created
         per user, accounts are written per manager. Accounts whose required
         tier is above the new manager's tier are left alone (the tier rule
         would refuse them); run it again after raising the tier. Running it
@@ -23,16 +23,16 @@ class AccountManager(models.Model):
                 "Only an Account Management administrator may create managers "
                 "from salespersons."))
         tier = self.env.ref('account_manager.tier_account_manager')
-        self.env.cr.execute("""
-            SELECT p.user_id, array_agg(p.id)
-            FROM res_partner p
-            JOIN res_users u ON u.id = p.user_id
-            WHERE p.account_manager_id IS NULL
-              AND p.active AND u.active AND NOT u.share
-              AND (p.is_company OR p.parent_id IS NULL)
-            GROUP BY p.user_id
-        """)
-        partner_ids_by_user = dict(self.env.cr.fetchall())
+        # Every account, whoever may read it: the administrator adopts the
+        # whole sales organisation.
+        candidates = self.env['res.partner'].sudo().search([
+            ('account_manager_id', '=', False), ('user_id', '!=', False),
+            ('user_id.share', '=', False),
+            '|', ('is_company', '=', True), ('parent_id', '=', False),
+        ], order='id')
+        partner_ids_by_user = {}
+        for partner in candidates:
+            partner_ids_by_user.setdefault(partner.user_id.id, []).append(partner.id)
         if not partner_ids_by_user:
             return self._adopt_result(self.browse())
         users = self.env['res.users'].browse(list(partner_ids_by_user))

@@ -125,76 +125,41 @@ class AccountManagerAssignment(models.Model):
         so the ORM's one-by-one ``create`` would buy only queries)."""
         if not rows:
             return
-        cr = self.env.cr
+        Bulk = self.env['account.manager.bulk']
         now = fields.Datetime.now()
         closing = {}
         for account_id, _manager_id, change in rows:
             key = (change.date or now, change.user_id or self.env.uid)
             closing.setdefault(key, []).append(account_id)
         for (date, user_id), account_ids in sorted(closing.items()):
-            cr.execute("""
-                UPDATE account_manager_assignment
-                   SET date_end = %s, write_uid = %s, write_date = %s
-                 WHERE partner_id = ANY(%s) AND role = 'primary' AND date_end IS NULL
-            """, (date, user_id, now, account_ids))
+            Bulk._close_history(account_ids, date, user_id, now)
+        self.invalidate_cache(fnames=['date_end', 'write_uid', 'write_date'])
         opened = [row for row in rows if row[1]]
         if opened:
-            self._insert_lines(opened, now)
-        self.invalidate_cache(fnames=['date_end', 'write_uid', 'write_date'])
+            Bulk._insert_rows(self._name, self._prepare_lines(opened, now), len(opened))
 
     @api.model
-    def _insert_lines(self, rows, now):
+    def _prepare_lines(self, rows, now):
+        """Column values of the lines ``rows`` open, one list per column."""
         manager_ids = list({row[1] for row in rows})
         company_of = dict(self.env['account.manager'].sudo().with_context(
             active_test=False).browse(manager_ids).mapped(lambda m: (m.id, m.company_id.id)))
-        per_row = {
+        user_ids = [row[2].user_id or self.env.uid for row in rows]
+        return {
             'partner_id': [row[0] for row in rows],
             'manager_id': [row[1] for row in rows],
-            'role': ['primary'] * len(rows),
+            'role': 'primary',
             'date_start': [row[2].date or now for row in rows],
             'origin': [row[2].origin or 'manual' for row in rows],
             'reason': [row[2].reason or None for row in rows],
             'reassignment_id': [row[2].reassignment_id or None for row in rows],
-            'user_id': [row[2].user_id or self.env.uid for row in rows],
+            'user_id': user_ids,
             'company_id': [company_of.get(row[1]) or None for row in rows],
-            'create_uid': [row[2].user_id or self.env.uid for row in rows],
-            'create_date': [now] * len(rows),
-            'write_uid': [row[2].user_id or self.env.uid for row in rows],
-            'write_date': [now] * len(rows),
+            'create_uid': user_ids,
+            'create_date': now,
+            'write_uid': user_ids,
+            'write_date': now,
         }
-        # Stored fields another addon adds get their defaults, as create()
-        # would give them.
-        missing = [name for name, field in self._fields.items()
-                   if field.store and field.column_type and name not in per_row
-                   and name != 'id']
-        defaults = self.default_get(missing) if missing else {}
-        columns, select, params, arrays, casts = [], [], [], [], []
-        for name in sorted(set(per_row) | set(missing)):
-            field = self._fields[name]
-            if field.translate:
-                raise ValueError("%s cannot be written by a raw INSERT" % field)
-            columns.append('"%s"' % name)
-            values = per_row.get(name)
-            if values is None:
-                select.append('%s')
-                params.append(field.convert_to_column(defaults.get(name), self))
-            elif len(set(values)) == 1:
-                select.append('%s')
-                params.append(values[0])
-            else:
-                select.append('u.c%d' % len(arrays))
-                arrays.append(values)
-                casts.append('%%s::%s[]' % field.column_type[1])
-        if not arrays:
-            arrays, casts = [per_row['partner_id']], ['%s::int[]']
-        self.env.cr.execute(
-            'INSERT INTO account_manager_assignment (%s) SELECT %s FROM unnest(%s) AS u(%s)' % (
-                ', '.join(columns), ', '.join(select), ', '.join(casts),
-                ', '.join('c%d' % i for i in range(len(arrays)))),
-            params + arrays)
-        # New lines show in every one2many pointing at them (an account's
-        # history, a reassignment's lines).
-        self.invalidate_cache(fnames=[name for name in per_row if name in self._fields])
 
     @api.model
     def _check_change_date(self, account_ids, date):
@@ -203,12 +168,10 @@ class AccountManagerAssignment(models.Model):
         that ends before it starts)."""
         if not account_ids:
             return
-        self.env.cr.execute("""
-            SELECT partner_id FROM account_manager_assignment
-            WHERE partner_id = ANY(%s) AND role = 'primary'
-              AND date_end IS NULL AND date_start > %s
-        """, (list(account_ids), date))
-        wrong = self.env['res.partner'].sudo().browse([row[0] for row in self.env.cr.fetchall()])
+        wrong = self.sudo().search([
+            ('partner_id', 'in', list(account_ids)), ('role', '=', 'primary'),
+            ('date_end', '=', False), ('date_start', '>', date),
+        ]).mapped('partner_id')
         if wrong:
             raise UserError(_(
                 "The change cannot take effect on %s: these accounts got "

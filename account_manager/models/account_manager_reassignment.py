@@ -3,8 +3,6 @@ import logging
 import threading
 from datetime import datetime
 
-import psycopg2
-
 from odoo import _, api, fields, models, tools
 from odoo.exceptions import AccessError, UserError, ValidationError
 
@@ -191,10 +189,7 @@ class AccountManagerReassignment(models.Model):
                 plans.append((account_ids, to_manager))
         if not plans:
             return self.browse()
-        self.env.cr.execute("""
-            SELECT id, account_manager_id FROM res_partner WHERE id = ANY(%s)
-        """, ([aid for account_ids, _manager in plans for aid in account_ids],))
-        holder = dict(self.env.cr.fetchall())
+        holder = self._get_holders([aid for account_ids, _manager in plans for aid in account_ids])
         # What the moves before each one (in order) have taken from or given
         # to its manager: the capacity check of a move made in turn sees it.
         held_change = {}
@@ -263,31 +258,24 @@ class AccountManagerReassignment(models.Model):
     def _get_account_ids_to_move(self, partner_ids, to_manager):
         """The accounts (commercial partners) of ``partner_ids`` not held by
         ``to_manager`` yet, sorted."""
-        if not partner_ids:
-            return []
-        self.env.cr.execute("""
-            SELECT DISTINCT a.id
-              FROM res_partner p
-              JOIN res_partner a ON a.id = p.commercial_partner_id
-             WHERE p.id = ANY(%s)
-               AND a.account_manager_id IS DISTINCT FROM %s
-             ORDER BY a.id
-        """, (list(partner_ids), to_manager.id))
-        return [row[0] for row in self.env.cr.fetchall()]
+        return self.env['account.manager.bulk']._account_ids(
+            partner_ids, not_held_by=to_manager.id or None)
+
+    @api.model
+    def _get_holders(self, account_ids):
+        """{account id: its manager's id or None}."""
+        return {account_id: values[0] for account_id, values in self.env[
+            'account.manager.bulk']._read_partners(account_ids, ['account_manager_id']).items()}
 
     @api.model
     def _get_tier_violation_ids(self, account_ids, to_manager):
         """Accounts that require a higher tier than ``to_manager`` has."""
         if not account_ids:
             return []
-        self.env.cr.execute("""
-            SELECT p.id
-              FROM res_partner p
-              JOIN account_manager_tier r ON r.id = p.required_tier_id
-             WHERE p.id = ANY(%s) AND r.level > %s
-             ORDER BY p.display_name, p.id
-        """, (list(account_ids), to_manager.sudo().tier_id.level))
-        return [row[0] for row in self.env.cr.fetchall()]
+        return self.env['res.partner'].sudo().with_context(active_test=False).search([
+            ('id', 'in', list(account_ids)),
+            ('required_tier_id.level', '>', to_manager.sudo().tier_id.level),
+        ], order='display_name, id').ids
 
     @api.model
     def _get_capacity_status(self, to_manager, incoming, held_change=0):
@@ -342,10 +330,7 @@ class AccountManagerReassignment(models.Model):
                                    date, move_activities, swap_followers, notify,
                                    from_manager, state):
         if not from_manager and account_ids:
-            self.env.cr.execute("""
-                SELECT DISTINCT account_manager_id FROM res_partner WHERE id = ANY(%s)
-            """, (account_ids,))
-            previous = [row[0] for row in self.env.cr.fetchall()]
+            previous = list(set(self._get_holders(account_ids).values()))
             if len(previous) == 1 and previous[0]:
                 from_manager = self.env['account.manager'].browse(previous[0])
         return {
@@ -376,16 +361,10 @@ class AccountManagerReassignment(models.Model):
         from processing the same reassignment at once; True if it was free
         and is still in one of ``states``."""
         self.ensure_one()
-        try:
-            with self.env.cr.savepoint():
-                self.env.cr.execute("""
-                    SELECT state FROM account_manager_reassignment
-                     WHERE id = %s FOR UPDATE NOWAIT
-                """, (self.id,), log_exceptions=False)
-                state = self.env.cr.fetchone()[0]
-        except psycopg2.OperationalError:
+        state = self.env['account.manager.bulk']._lock_reassignment(self.id)
+        if state is None:
             return False
-        self.invalidate_cache()
+        self.invalidate_cache(ids=self.ids)
         return state in states
 
     def _run_queued(self, commit, batch_size=None):
@@ -498,7 +477,6 @@ class AccountManagerReassignment(models.Model):
         same statements, fed with one array per column (account, manager,
         reassignment…) instead of constants. Returns the counts per
         reassignment."""
-        cr = self.env.cr
         account_ids = [row[0] for row in rows]
         counts = {reassignment_id: {'account_count': 0, 'contact_count': 0,
                                     'activity_count': 0}
@@ -517,10 +495,7 @@ class AccountManagerReassignment(models.Model):
         for reassignment_id in rea_ids:
             counts[reassignment_id]['account_count'] += 1
 
-        cr.execute("""
-            SELECT id, account_manager_id FROM res_partner WHERE id = ANY(%s)
-        """, (account_ids,))
-        previous = dict(cr.fetchall())
+        previous = self._get_holders(account_ids)
 
         # All the reassignments of one call share their options.
         Bulk = self.env['account.manager.mail.bulk']
@@ -530,20 +505,9 @@ class AccountManagerReassignment(models.Model):
         if self[0].swap_followers:
             Bulk._swap_account_followers(account_ids, partner_ids)
 
-        cr.execute("""
-            WITH moved AS (
-                UPDATE res_partner p
-                   SET account_manager_id = m.manager_id,
-                       account_manager_user_id = m.user_id,
-                       account_manager_tier_id = m.tier_id,
-                       write_uid = %s, write_date = %s
-                  FROM unnest(%s::int[], %s::int[], %s::int[], %s::int[], %s::int[])
-                       AS m(account_id, manager_id, user_id, tier_id, reassignment_id)
-                 WHERE p.commercial_partner_id = m.account_id
-             RETURNING m.reassignment_id)
-            SELECT reassignment_id, count(*) FROM moved GROUP BY reassignment_id
-        """, (user.id, now, account_ids, manager_ids, user_ids, tier_ids, rea_ids))
-        for reassignment_id, count in cr.fetchall():
+        written = self.env['account.manager.bulk']._move_accounts(
+            list(zip(account_ids, manager_ids, user_ids, tier_ids, rea_ids)), user.id, now)
+        for reassignment_id, count in written.items():
             values = counts[reassignment_id]
             values['contact_count'] += count - values['account_count']
 
@@ -626,21 +590,8 @@ class AccountManagerReassignment(models.Model):
     def _get_previous_managers(self):
         """Managers whose primary line this reassignment closed: for each line
         it opened, the line the same account had just before."""
-        # A join rather than a subquery per line: on a reassignment of
-        # 100,000 accounts the planner can hash the history once instead of
-        # probing it 100,000 times.
-        self.env.cr.execute("""
-            SELECT DISTINCT prev.manager_id FROM (
-                   SELECT DISTINCT ON (new.id) old.manager_id
-                     FROM account_manager_assignment new
-                     JOIN account_manager_assignment old
-                       ON old.partner_id = new.partner_id AND old.role = 'primary'
-                      AND old.id < new.id
-                    WHERE new.reassignment_id = %s
-                    ORDER BY new.id, old.id DESC) prev
-        """, (self.id,))
         return self.env['account.manager'].browse(
-            [row[0] for row in self.env.cr.fetchall() if row[0]])
+            self.env['account.manager.bulk']._previous_holders(self.id))
 
     def _format_date(self):
         """The effective date in the acting user's time zone, for messages."""

@@ -83,6 +83,22 @@ class AccountManagerMailBulk(models.AbstractModel):
     # ------------------------------------------------------------------
 
     @api.model
+    def _count_account_activities(self, account_ids):
+        """Open activities of each account's current manager on the accounts
+        of ``account_ids`` and their contacts: what
+        ``_move_account_activities`` would move."""
+        if not account_ids:
+            return 0
+        self.env.cr.execute("""
+            SELECT count(*) FROM mail_activity a
+              JOIN res_partner p ON p.id = a.res_id
+             WHERE a.res_model = 'res.partner'
+               AND p.commercial_partner_id = ANY(%s)
+               AND a.user_id = p.account_manager_user_id
+        """, (list(account_ids),))
+        return self.env.cr.fetchone()[0]
+
+    @api.model
     def _move_account_activities(self, account_ids, user_ids, acting_user_id):
         """Open activities of each account's current manager on the account
         and its contacts go to the user of ``user_ids`` (one per account).

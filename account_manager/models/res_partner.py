@@ -108,16 +108,18 @@ class ResPartner(models.Model):
                 partner.account_manager_tier_id.level or 0) < required.level
 
     def _search_account_tier_gap(self, operator, value):
-        # Level comparison across two joins: one SQL query, then an id list.
-        self.env.cr.execute("""
-            SELECT p.id FROM res_partner p
-            JOIN account_manager_tier r ON r.id = p.required_tier_id
-            LEFT JOIN account_manager_tier t ON t.id = p.account_manager_tier_id
-            WHERE COALESCE(t.level, 0) < r.level
-        """)
-        ids = [row[0] for row in self.env.cr.fetchall()]
-        positive = (operator == '=') == bool(value)
-        return [('id', 'in' if positive else 'not in', ids)]
+        # Per required tier (a handful): the manager's tier is lower, or none.
+        tiers = self.env['account.manager.tier'].sudo().with_context(
+            active_test=False).search([])
+        gaps = [expression.AND([
+            [('required_tier_id', '=', tier.id)],
+            expression.OR([[('account_manager_tier_id', '=', False)],
+                           [('account_manager_tier_id.level', '<', tier.level)]]),
+        ]) for tier in tiers]
+        domain = expression.OR(gaps) if gaps else [('id', '=', 0)]
+        if (operator == '=') == bool(value):
+            return domain
+        return ['!'] + expression.normalize_domain(domain)
 
     @api.constrains('account_manager_id', 'required_tier_id')
     def _check_required_tier(self):
@@ -161,14 +163,7 @@ class ResPartner(models.Model):
         """The accounts (commercial partners) of ``partner_ids`` (a contact
         stands for its account), in id order: one query rather than an ORM
         read of every selected partner (a selection can be 100,000 rows)."""
-        if not partner_ids:
-            return []
-        self.env.cr.execute("""
-            SELECT DISTINCT commercial_partner_id FROM res_partner
-             WHERE id = ANY(%s) AND commercial_partner_id IS NOT NULL
-             ORDER BY commercial_partner_id
-        """, (list(partner_ids),))
-        return [row[0] for row in self.env.cr.fetchall()]
+        return self.env['account.manager.bulk']._account_ids(partner_ids)
 
     def _is_account(self):
         self.ensure_one()
@@ -216,12 +211,11 @@ class ResPartner(models.Model):
         self.check_access_rule('unlink')
         if self.ids and not (self.env.uid == SUPERUSER_ID or self.env.user.has_group(
                 'account_manager.group_account_admin')):
-            self.env.cr.execute("""
-                SELECT partner_id FROM account_manager_assignment WHERE partner_id = ANY(%s)
-                UNION
-                SELECT partner_id FROM account_escalation WHERE partner_id = ANY(%s)
-            """, (self.ids, self.ids))
-            kept = self.browse([row[0] for row in self.env.cr.fetchall()])
+            kept = self.env['account.manager.assignment'].sudo().search(
+                [('partner_id', 'in', self.ids)]).mapped('partner_id') \
+                | self.env['account.escalation'].sudo().with_context(active_test=False).search(
+                    [('partner_id', 'in', self.ids)]).mapped('partner_id')
+            kept = self.browse(kept.ids)
             if kept:
                 raise UserError(_(
                     "These accounts have a manager history or escalations, "

@@ -3,7 +3,7 @@ from collections import Counter, defaultdict
 from odoo import SUPERUSER_ID, _, api, fields, models
 from odoo.tools import html_escape
 
-from .territory_keys import type_rank_sql, zip_key, zip_key_sql
+from .territory_keys import zip_key
 
 # The addon's own writes of a territory must not re-match it: they say so
 # with this sentinel object in the context, which no client can send.
@@ -18,122 +18,6 @@ def _skips_territory(env):
 # What an account's territory depends on: a change to one of these re-matches it.
 TERRITORY_TRIGGER_FIELDS = ('country_id', 'state_id', 'zip', 'industry_id', 'category_id')
 
-# Every territory that can take an account, as one row per way of matching:
-# a territory with rules gives one row per rule (its geography AND the rule),
-# a territory without rules but with a geography gives one row (the geography
-# alone, priority 0). Arrays are empty and bounds NULL where a criterion is
-# not set. ``keys`` holds the countries the row is limited to, so that most
-# rows join accounts on an equality of country instead of being tried
-# against every account.
-_CRITERIA_SQL = """
-    geo AS (
-        SELECT t.id AS territory_id, t.company_id AS territory_company_id,
-               """ + type_rank_sql('t.territory_type') + """ AS type_rank,
-               ARRAY(SELECT r.country_id FROM account_territory_country_rel r
-                     WHERE r.territory_id = t.id) AS countries,
-               ARRAY(SELECT r.state_id FROM account_territory_state_rel r
-                     WHERE r.territory_id = t.id) AS states,
-               NULLIF(""" + zip_key_sql('t.zip_from') + """, '') AS zip_from,
-               NULLIF(""" + zip_key_sql('t.zip_to') + """, '') AS zip_to
-        FROM account_territory t
-        WHERE t.active
-    ),
-    criteria AS (
-        SELECT g.*, 0 AS priority,
-               '{}'::int[] AS rule_countries, '{}'::int[] AS rule_states,
-               NULL::varchar AS rule_zip_from, NULL::varchar AS rule_zip_to,
-               '{}'::int[] AS industries, '{}'::int[] AS tags
-        FROM geo g
-        WHERE NOT EXISTS (SELECT 1 FROM account_territory_rule r
-                          WHERE r.territory_id = g.territory_id)
-          AND (cardinality(g.countries) > 0 OR cardinality(g.states) > 0
-               OR g.zip_from IS NOT NULL OR g.zip_to IS NOT NULL)
-        UNION ALL
-        SELECT g.*, r.priority,
-               ARRAY(SELECT x.country_id FROM account_territory_rule_country_rel x
-                     WHERE x.rule_id = r.id),
-               ARRAY(SELECT x.state_id FROM account_territory_rule_state_rel x
-                     WHERE x.rule_id = r.id),
-               NULLIF(""" + zip_key_sql('r.zip_from') + """, ''),
-               NULLIF(""" + zip_key_sql('r.zip_to') + """, ''),
-               ARRAY(SELECT x.industry_id FROM account_territory_rule_industry_rel x
-                     WHERE x.rule_id = r.id),
-               ARRAY(SELECT x.category_id FROM account_territory_rule_category_rel x
-                     WHERE x.rule_id = r.id)
-        FROM account_territory_rule r
-        JOIN geo g ON g.territory_id = r.territory_id
-    ),
-    keyed AS (
-        SELECT c.*,
-               CASE WHEN cardinality(c.countries) > 0 AND cardinality(c.rule_countries) > 0
-                    THEN ARRAY(SELECT unnest(c.countries) INTERSECT
-                               SELECT unnest(c.rule_countries))
-                    WHEN cardinality(c.rule_countries) > 0 THEN c.rule_countries
-                    WHEN cardinality(c.countries) > 0 THEN c.countries
-               END AS keys
-        FROM criteria c
-    )
-"""
-
-# One row (account id, territory id) per account that some territory matches,
-# the most specific territory first: area, country, region, global; then the
-# higher priority; then the oldest territory. ``{accounts}`` selects the
-# accounts to match (id, country_id, state_id, industry_id, company_id, zip).
-_MATCH_SQL = """
-    WITH """ + _CRITERIA_SQL + """,
-    account AS ({accounts}),
-    by_country AS (
-        SELECT keyed.*, unnest(keyed.keys) AS key_country FROM keyed
-        WHERE keyed.keys IS NOT NULL
-    ),
-    everywhere AS {materialized} (
-        SELECT * FROM keyed WHERE keyed.keys IS NULL
-    ),
-    candidate AS (
-        SELECT a.*, k.territory_id, k.territory_company_id, k.type_rank, k.priority,
-               k.countries, k.states, k.zip_from, k.zip_to, k.rule_countries,
-               k.rule_states, k.rule_zip_from, k.rule_zip_to, k.industries, k.tags
-        FROM account a
-        JOIN by_country k ON k.key_country = a.country_id
-        UNION ALL
-        SELECT a.*, k.territory_id, k.territory_company_id, k.type_rank, k.priority,
-               k.countries, k.states, k.zip_from, k.zip_to, k.rule_countries,
-               k.rule_states, k.rule_zip_from, k.rule_zip_to, k.industries, k.tags
-        FROM account a
-        CROSS JOIN everywhere k
-    )
-    SELECT DISTINCT ON (c.id) c.id, c.territory_id
-    FROM candidate c
-    WHERE (cardinality(c.countries) = 0 OR c.country_id = ANY(c.countries))
-      AND (cardinality(c.rule_countries) = 0 OR c.country_id = ANY(c.rule_countries))
-      AND (cardinality(c.states) = 0 OR c.state_id = ANY(c.states))
-      AND (cardinality(c.rule_states) = 0 OR c.state_id = ANY(c.rule_states))
-      AND (c.zip_from IS NULL OR c.zip COLLATE "C" >= c.zip_from)
-      AND (c.zip_to IS NULL OR left(c.zip, length(c.zip_to)) COLLATE "C" <= c.zip_to)
-      AND (c.rule_zip_from IS NULL OR c.zip COLLATE "C" >= c.rule_zip_from)
-      AND (c.rule_zip_to IS NULL
-           OR left(c.zip, length(c.rule_zip_to)) COLLATE "C" <= c.rule_zip_to)
-      AND (cardinality(c.industries) = 0 OR c.industry_id = ANY(c.industries))
-      AND (cardinality(c.tags) = 0 OR EXISTS (
-               SELECT 1 FROM res_partner_res_partner_category_rel tag
-               WHERE tag.partner_id = c.id AND tag.category_id = ANY(c.tags)))
-      AND (c.territory_company_id IS NULL OR c.company_id IS NULL
-           OR c.territory_company_id = c.company_id)
-    ORDER BY c.id, c.type_rank, c.priority DESC, c.territory_id
-"""
-
-# The partners automatic assignment considers: customer accounts (commercial
-# partners), not suppliers only nor the partners of internal users. NULLs
-# count as yes: rows loaded by SQL may leave these columns empty.
-_ACCOUNT_FILTER = """(p.is_company OR p.parent_id IS NULL)
-    AND p.customer IS NOT FALSE AND p.partner_share IS NOT FALSE"""
-_ACCOUNT_COLUMNS = """
-    SELECT p.id, p.country_id, p.state_id, p.industry_id, p.company_id,
-           """ + zip_key_sql('p.zip') + """ AS zip
-    FROM res_partner p
-    WHERE """ + _ACCOUNT_FILTER
-
-
 class ResPartner(models.Model):
     """Territory-based assignment: which territory an account falls into,
     and the manager that territory gives it."""
@@ -147,21 +31,18 @@ class ResPartner(models.Model):
     def _compute_territory_unmatched(self):
         saved = self.filtered(lambda p: isinstance(p.id, int))
         matches = saved._match_territories()
-        self.env.cr.execute(
-            "SELECT p.id FROM res_partner p WHERE p.id = ANY(%s) AND " + _ACCOUNT_FILTER,
-            [saved.ids])
-        eligible = {row[0] for row in self.env.cr.fetchall()}
+        eligible = self.env['account.manager.bulk']._read_partners(
+            saved.ids, [], accounts_only=True)
         for partner in self:
             partner.territory_unmatched = (
                 partner.id in eligible and not matches.get(partner.id))
 
     def _search_territory_unmatched(self, operator, value):
-        positive = (operator == '=') == bool(value)
-        sql, params = self._territory_match_sql()
-        if positive:
-            sql = 'SELECT p.id FROM res_partner p WHERE %s AND p.id NOT IN (%s)' % (
-                _ACCOUNT_FILTER, 'SELECT m.id FROM (%s) m' % sql)
-        ids = [row[0] for row in self._execute_match_sql(sql, params)]
+        Bulk = self.env['account.manager.bulk']
+        if (operator == '=') == bool(value):
+            ids = Bulk._unmatched_account_ids()
+        else:
+            ids = [row[0] for row in Bulk._match_territories()]
         return [('id', 'in', ids)]
 
     @api.model
@@ -234,47 +115,14 @@ class ResPartner(models.Model):
     # Matching
     # ------------------------------------------------------------------
 
-    @api.model
-    def _territory_match_sql(self, account_ids=None):
-        """The matching query and its parameters: rows (account id, territory
-        id) for the accounts among ``account_ids`` (all accounts if None)
-        that a territory matches. One query, whatever the number of accounts."""
-        accounts = _ACCOUNT_COLUMNS
-        params = []
-        if account_ids is not None:
-            accounts += ' AND p.id = ANY(%s)'
-            params.append(list(account_ids))
-        # The few rows that apply everywhere are tried against every account:
-        # they must be a small materialised set, not a filtered rescan of all
-        # criteria per account (PostgreSQL 12+ would otherwise inline them).
-        materialized = 'MATERIALIZED' if self.env.cr._cnx.server_version >= 120000 else ''
-        sql = _MATCH_SQL.replace('{accounts}', accounts).replace('{materialized}', materialized)
-        return sql, params
-
-    def _execute_match_sql(self, sql, params):
-        """Run a matching query without JIT compilation: the planner's row
-        estimates for the expanded criteria make PostgreSQL compile it,
-        which costs up to seconds for a query that runs in milliseconds."""
-        cr = self.env.cr
-        jit = cr._cnx.server_version >= 110000
-        if jit:
-            cr.execute('SET LOCAL jit = off')
-        try:
-            cr.execute(sql, params)
-            return cr.fetchall()
-        finally:
-            if jit:
-                cr.execute('RESET jit')
-
     @api.multi
     def _match_territories(self):
         """{account id: territory id or False} for the accounts in ``self``
         (contacts are left out: they follow their account)."""
         if not self:
             return {}
-        sql, params = self._territory_match_sql(self.ids)
         matches = dict.fromkeys(self.ids, False)
-        matches.update(self._execute_match_sql(sql, params))
+        matches.update(self.env['account.manager.bulk']._match_territories(self.ids))
         return matches
 
     @api.multi
@@ -293,12 +141,11 @@ class ResPartner(models.Model):
           reaching their required tier): they keep their manager.
         ``rematch=False`` keeps each account's current territory and only
         derives the manager from it."""
-        self.env.cr.execute("""
-            SELECT p.id, p.territory_id, p.account_manager_id, p.required_tier_id,
-                   COALESCE(p.territory_locked, FALSE)
-            FROM res_partner p
-            WHERE p.id = ANY(%s) AND """ + _ACCOUNT_FILTER, [self.ids])
-        rows = self.env.cr.fetchall()
+        rows = [(partner_id,) + values for partner_id, values in sorted(
+            self.env['account.manager.bulk']._read_partners(
+                self.ids, ['territory_id', 'account_manager_id', 'required_tier_id',
+                           'territory_locked'], accounts_only=True).items())]
+        rows = [row[:4] + (bool(row[4]),) for row in rows]
         plan = {'accounts': [r[0] for r in rows], 'locked': [], 'unmatched': [],
                 'targets': {}, 'no_manager': defaultdict(list)}
         open_rows = [row for row in rows if not row[4]]
@@ -375,11 +222,8 @@ class ResPartner(models.Model):
     def _territory_plan_summary(self, plan):
         """Grouped counts of a plan, for previews and reports: moves between
         managers and between territories, as Counters of (from, to) ids."""
-        self.env.cr.execute("""
-            SELECT id, territory_id, account_manager_id FROM res_partner
-            WHERE id = ANY(%s)
-        """, [list(plan['targets'])])
-        current = {r[0]: (r[1], r[2]) for r in self.env.cr.fetchall()}
+        current = self.env['account.manager.bulk']._read_partners(
+            list(plan['targets']), ['territory_id', 'account_manager_id'])
         manager_moves = Counter()
         territory_moves = Counter()
         for partner_id, (territory_id, manager_id) in plan['targets'].items():
@@ -389,23 +233,3 @@ class ResPartner(models.Model):
             if territory_id != old_territory_id:
                 territory_moves[(old_territory_id or False, territory_id)] += 1
         return manager_moves, territory_moves
-
-    @api.model
-    def _move_territories(self, moves):
-        """Set territories in bulk: ``moves`` is a list of (account id,
-        territory id). One UPDATE covers the accounts and their contacts
-        (the territory is a commercial field); the ORM cache is dropped so
-        that nobody reads the old values afterwards."""
-        account_ids = [m[0] for m in moves]
-        territory_ids = [m[1] for m in moves]
-        self.env.cr.execute("""
-            UPDATE res_partner p
-               SET territory_id = m.territory_id,
-                   write_uid = %s,
-                   write_date = (now() at time zone 'UTC')
-              FROM unnest(%s::int[], %s::int[]) AS m(account_id, territory_id)
-             WHERE p.commercial_partner_id = m.account_id
-               AND p.territory_id IS DISTINCT FROM m.territory_id
-        """, [self.env.uid, account_ids, territory_ids])
-        self.invalidate_cache(['territory_id', 'write_uid', 'write_date'])
-        self.env['account.territory'].invalidate_cache(['account_ids'])

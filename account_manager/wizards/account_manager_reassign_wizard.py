@@ -108,7 +108,6 @@ class AccountManagerReassignWizard(InputCheck, models.TransientModel):
     def _compute_preview(self):
         Reassignment = self.env['account.manager.reassignment']
         Partner = self.env['res.partner']
-        cr = self.env.cr
         threshold = self._get_async_threshold()
         # The preview's figures are for those who may reassign, about
         # accounts and a manager in their reach: for anybody else they stay
@@ -130,21 +129,9 @@ class AccountManagerReassignWizard(InputCheck, models.TransientModel):
             moving = Reassignment._get_account_ids_to_move(ids, to_manager) \
                 if to_manager else ids
             skipped = accounts - Partner.browse(moving)
-            contact_count = activity_count = 0
-            if moving:
-                cr.execute("""
-                    SELECT count(*) FROM res_partner
-                     WHERE commercial_partner_id = ANY(%s) AND id != commercial_partner_id
-                """, (moving,))
-                contact_count = cr.fetchone()[0]
-                cr.execute("""
-                    SELECT count(*) FROM mail_activity a
-                      JOIN res_partner p ON p.id = a.res_id
-                     WHERE a.res_model = 'res.partner'
-                       AND p.commercial_partner_id = ANY(%s)
-                       AND a.user_id = p.account_manager_user_id
-                """, (moving,))
-                activity_count = cr.fetchone()[0]
+            contact_count = self.env['account.manager.bulk']._count_contacts(moving)
+            activity_count = self.env['account.manager.mail.bulk']._count_account_activities(
+                moving)
             wizard.account_count = len(moving)
             wizard.contact_count = contact_count
             wizard.activity_count = activity_count

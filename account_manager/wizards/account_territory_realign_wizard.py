@@ -195,28 +195,18 @@ class AccountTerritoryRealignWizard(InputCheck, models.TransientModel):
         produce a line per pair of territories, hundreds of them, and these
         transient rows have nothing for the ORM to compute or check."""
         self.ensure_one()
-        cr = self.env.cr
-        cr.execute('DELETE FROM account_territory_realign_wizard_line WHERE wizard_id = %s',
-                   [self.id])
-        if lines:
-            columns = ['kind', 'from_manager_id', 'to_manager_id', 'from_territory_id',
-                       'to_territory_id', 'account_count', 'note']
-            values = [[line.get(column) or None for line in lines] for column in columns]
-            cr.execute("""
-                INSERT INTO account_territory_realign_wizard_line
-                    (wizard_id, kind, from_manager_id, to_manager_id, from_territory_id,
-                     to_territory_id, account_count, note, create_uid, create_date,
-                     write_uid, write_date)
-                SELECT %s, l.kind, l.from_manager_id, l.to_manager_id, l.from_territory_id,
-                       l.to_territory_id, l.account_count, l.note, %s,
-                       (now() at time zone 'UTC'), %s, (now() at time zone 'UTC')
-                FROM unnest(%s::varchar[], %s::int[], %s::int[], %s::int[], %s::int[],
-                            %s::int[], %s::varchar[])
-                     AS l(kind, from_manager_id, to_manager_id, from_territory_id,
-                          to_territory_id, account_count, note)
-            """, [self.id, self.env.uid, self.env.uid] + values)
-        self.invalidate_cache()
-        self.env['account.territory.realign.wizard.line'].invalidate_cache()
+        Bulk = self.env['account.manager.bulk']
+        Line = 'account.territory.realign.wizard.line'
+        Bulk._delete_rows(Line, 'wizard_id', self.id)
+        columns = ['kind', 'from_manager_id', 'to_manager_id', 'from_territory_id',
+                   'to_territory_id', 'account_count', 'note']
+        per_row = {column: [line.get(column) or None for line in lines] for column in columns}
+        now = fields.Datetime.now()
+        per_row.update(wizard_id=self.id, create_uid=self.env.uid, create_date=now,
+                       write_uid=self.env.uid, write_date=now)
+        Bulk._insert_rows(Line, per_row, len(lines))
+        self.invalidate_cache(fnames=[name for name, field in self._fields.items()
+                                      if field.type == 'one2many'], ids=self.ids)
 
     def _prepare_manager_lines(self, manager_moves):
         """One line per (from, to) pair, with the capacity each receiving
@@ -264,15 +254,12 @@ class AccountTerritoryRealignWizard(InputCheck, models.TransientModel):
         targets = plan['targets']
         if not targets:
             return self.env['account.manager.reassignment']
-        self.env.cr.execute("""
-            SELECT id, territory_id, account_manager_id FROM res_partner
-            WHERE id = ANY(%s)
-        """, [list(targets)])
-        current = {r[0]: (r[1], r[2]) for r in self.env.cr.fetchall()}
+        Bulk = self.env['account.manager.bulk']
+        current = Bulk._read_partners(list(targets), ['territory_id', 'account_manager_id'])
         territory_moves = [(pid, tid) for pid, (tid, _mid) in targets.items()
                            if tid != current[pid][0]]
         if territory_moves:
-            Partner._move_territories(territory_moves)
+            Bulk._move_territories(territory_moves)
         by_manager = defaultdict(list)
         for pid, (_tid, mid) in targets.items():
             if mid and mid != current[pid][1]:
