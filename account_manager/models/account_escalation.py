@@ -248,13 +248,12 @@ class AccountEscalation(models.Model):
         self._check_public_call()
         if not self:
             return True
-        self._check_state(OPEN_STATES, _("resolved"))
-        self._check_holder_rights(_("resolve"))
+        self._check_can_resolve()
         missing = self.filtered(lambda e: not (e.resolution or '').strip())
         if missing:
             raise UserError(_(
-                "Write down how the concern was resolved (Resolution tab) "
-                "before resolving: %s") % ', '.join(
+                "Write down how the concern was resolved (Resolution tab, "
+                "or the Resolve button's dialog) before resolving: %s") % ', '.join(
                 '%s (%s)' % (e.name, e.partner_id.display_name) for e in missing))
         now = _to_datetime(fields.Datetime.now())
         self._mark_activities_done(_("Resolved"))
@@ -268,6 +267,22 @@ class AccountEscalation(models.Model):
             }, _("Resolved: %s") % html_escape(escalation.resolution),
                 subtype='account_manager.mt_account_escalation_resolved')
         return True
+
+    @api.multi
+    def _check_can_resolve(self):
+        self._check_state(OPEN_STATES, _("resolved"))
+        self._check_holder_rights(_("resolve"))
+
+    @api.multi
+    def action_resolve_wizard(self):
+        """The Resolve button: asks how the concern was resolved."""
+        self._ensure_one_record()
+        self._check_can_resolve()
+        action = self.env.ref(
+            'account_manager.account_escalation_resolve_wizard_action').read()[0]
+        action['context'] = {'active_model': self._name, 'active_id': self.id,
+                             'active_ids': self.ids}
+        return action
 
     @api.multi
     def action_cancel(self):
@@ -305,7 +320,7 @@ class AccountEscalation(models.Model):
             'to_user': e.manager_id.user_id, 'to_partner': e.manager_id.user_id.partner_id.id,
             'deadline': e.deadline,
         } for e in reopened if e.manager_id])
-        reopened.invalidate_cache()
+        reopened.invalidate_cache(ids=reopened.ids)
         return True
 
     @api.multi
