@@ -45,8 +45,9 @@ if ! am_odoo -d "$db" "${mode[@]}" --stop-after-init --log-level=info \
   tail -n 60 "$AM_RUN_DIR/odoo-run-init.log" >&2
   am_die "installing/upgrading $AM_ADDON in $db failed (full log: $AM_RUN_DIR/odoo-run-init.log)"
 fi
-# Without this the scheduled actions (auto-escalation, queued
-# reassignments) would never run on this database: see scripts/dbtool.py.
+# A database made before scripts/odoo-bin hid the incomplete addons may
+# still have some "to install": the scheduler would skip it (see
+# scripts/dbtool.py).
 am_db settle-modules "$db" >/dev/null
 am_set_base_url "$db" "http://localhost:$port"
 errors="$(am_odoo_log_errors "$AM_RUN_DIR/odoo-run-init.log")"

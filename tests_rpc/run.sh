@@ -31,9 +31,6 @@ if ! am_odoo -d "$db" -i "$AM_ADDON" --stop-after-init --log-level=warn \
   am_die "installing $AM_ADDON into $db failed (log: $log.init)"
 fi
 
-# As run.sh does: no module left pending, or the scheduler skips the database.
-am_db settle-modules "$db" >/dev/null
-
 port="$(free_port)"
 am_log "serving $db on 127.0.0.1:$port (log: $log)"
 ODOO_PRELOAD_ADDONS=no am_odoo_exec -d "$db" --db-filter="^$db\$" --http-interface=127.0.0.1 \
@@ -61,7 +58,7 @@ done
 curl -fsS -o /dev/null "http://127.0.0.1:$port/web/login" || am_die "no answer on /web/login"
 
 rc=0
-AM_RPC_URL="http://127.0.0.1:$port" AM_RPC_DB="$db" \
+AM_RPC_URL="http://127.0.0.1:$port" AM_RPC_DB="$db" AM_RPC_INSTALL_LOG="$log.init" \
   "$AM_VENV/bin/pytest" -p no:odoo -p no:cacheprovider -q -s \
   -W ignore::DeprecationWarning -rs tests_rpc "$@" || rc=$?
 exit "$rc"
