@@ -3,8 +3,8 @@
 Karim Benali (Key Account Manager) escalates a concern from one of his
 accounts (button "Escalate..." on the partner form, the wizard, confirm).
 Nadia Laurent, the manager above him, logs in, finds the activity it gave
-her and the escalation in Accounts > Escalations, acknowledges it, writes
-down the resolution and resolves it.
+her and the escalation in Accounts > Escalations, acknowledges it and
+resolves it, saying how in the dialog the Resolve button opens.
 """
 
 ACCOUNT_DOMAIN = ["|", ("is_company", "=", True), ("parent_id", "=", False), ("customer", "=", True)]
@@ -95,16 +95,17 @@ def test_escalation_goes_up_and_is_resolved(journey, admin_rpc, rpc_as):
             ".o_form_view .o_statusbar_status .btn-primary:has-text('Acknowledged')")
         assert nadia.field_text("date_acknowledged")
 
-    with journey.step("she writes down the resolution and resolves it"):
-        nadia.edit_form()
-        nadia.open_tab("Resolution")
-        nadia.fill_field("resolution", RESOLUTION, scope=nadia.form())
-        # A button of a form being edited saves the record first.
+    with journey.step("she resolves it: a dialog asks how it was resolved"):
         nadia.click_header_button("Resolve")
+        dialog = nadia.modal()
+        assert "Resolve" in dialog.locator(".modal-title").inner_text()
+        nadia.fill_field("resolution", RESOLUTION, scope=dialog)
+        journey.shot("resolve-dialog")
+        nadia.click_button("action_resolve", scope=dialog)
+        nadia.page.wait_for_selector(".modal", state="detached")
         nadia.page.wait_for_selector(
             ".o_form_view .o_statusbar_status .btn-primary:has-text('Resolved')")
-        # Odoo 11 leaves the form in edit mode after the button: save it.
-        nadia.save_form()
+        nadia.open_tab("Resolution")
         assert RESOLUTION in nadia.field_text("resolution")
         journey.shot("escalation-resolved")
 

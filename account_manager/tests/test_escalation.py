@@ -334,6 +334,54 @@ class TestEscalationTransitions(EscalationCase):
         self.assertIn('Credit note issued', resolved.body)
         self.assertEqual(self.acc_adele_1.open_escalation_count, 0)
 
+    def _resolve_wizard(self, user, escalation=None):
+        escalation = escalation or self.escalation
+        action = escalation.sudo(user).action_resolve_wizard()
+        self.assertEqual(action['res_model'], 'account.escalation.resolve.wizard')
+        return self.env[action['res_model']].sudo(user).with_context(
+            action['context']).create({})
+
+    def test_resolve_wizard_asks_for_the_resolution(self):
+        """The Resolve button opens a dialog that asks how the concern was
+        resolved (no server error for a missing resolution), then resolves."""
+        wizard = self._resolve_wizard(self.u_karim)
+        self.assertEqual(wizard.escalation_id, self.escalation)
+        wizard.resolution = '   '
+        with self.assertRefused(UserError, 'how %s was resolved' % self.escalation.name):
+            wizard.action_resolve()
+        self.assertEqual(self.escalation.state, 'open')
+        self.assertFalse(self.escalation.resolution)
+        wizard.resolution = ' Replacement shipped by express '
+        self.assertEqual(wizard.action_resolve(), {'type': 'ir.actions.act_window_close'})
+        self.assertEqual(self.escalation.state, 'resolved')
+        self.assertEqual(self.escalation.resolution, 'Replacement shipped by express')
+        # The form's Resolve buttons open it.
+        arch = self.env.ref('account_manager.account_escalation_view_form').arch
+        self.assertIn('name="action_resolve_wizard"', arch)
+        self.assertNotIn('name="action_resolve"', arch)
+
+    def test_resolve_wizard_keeps_what_was_written(self):
+        self.as_karim.resolution = 'Draft: waiting for the carrier'
+        wizard = self._resolve_wizard(self.u_karim)
+        self.assertEqual(wizard.resolution, 'Draft: waiting for the carrier')
+
+    def test_resolve_wizard_refuses_who_may_not_resolve(self):
+        """The raiser (Adele) may cancel, not resolve: refused before the
+        dialog opens and, called directly, without writing the resolution."""
+        with self.assertRefused(AccessError, 'resolve'):
+            self.escalation.sudo(self.u_adele).action_resolve_wizard()
+        wizard = self.env['account.escalation.resolve.wizard'].sudo(self.u_adele).create({
+            'escalation_id': self.escalation.id, 'resolution': 'Forged'})
+        with self.assertRaises(AccessError):
+            wizard.action_resolve()
+        self.assertFalse(self.escalation.resolution)
+        self.assertEqual(self.escalation.state, 'open')
+        self.as_karim.action_acknowledge()
+        self.as_karim.resolution = 'Done'
+        self.as_karim.action_resolve()
+        with self.assertRefused(UserError, 'resolved'):
+            self._resolve_wizard(self.u_karim)
+
     def test_resolve_after_acknowledge(self):
         self.as_karim.action_acknowledge()
         self.as_karim.resolution = 'Done'
