@@ -120,6 +120,27 @@ class Journey:
             shutil.copyfile(path, DOCS_SCREENSHOTS / ("%s.png" % _slug(name)))
         return path
 
+    def pdf_shot(self, pdf_path, name, docs=False):
+        """Render the first page of a PDF as NN-name.png (docs=True: also to
+        docs/screenshots/ with E2E_DOCS_SCREENSHOTS=1), as a reader sees
+        it. Returns the text of that page."""
+        import pypdfium2
+
+        document = pypdfium2.PdfDocument(str(pdf_path))
+        try:
+            page = document[0]
+            text = page.get_textpage().get_text_range()
+            image = page.render(scale=1.5).to_pil()
+        finally:
+            document.close()
+        self.shot_no += 1
+        path = self.dir / ("%02d-%s.png" % (self.shot_no, _slug(name)))
+        image.save(str(path))
+        if docs and os.environ.get("E2E_DOCS_SCREENSHOTS") == "1":
+            DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, DOCS_SCREENSHOTS / ("%s.png" % _slug(name)))
+        return text
+
     def close(self):
         for context in self._contexts:
             with contextlib.suppress(Exception):

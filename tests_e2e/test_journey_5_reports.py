@@ -6,7 +6,9 @@ territory type, whose figures are those of the database; she regroups it by
 national account manager, splits Nadia Laurent's line by account manager
 and adds the open escalations as a measure. Then Reporting > Escalation
 Analysis: its pivot counts the escalations by severity, and its graph draws
-them, stacked by severity.
+them, stacked by severity. She exports the analysis to Excel (the dialog
+closes once the workbook is downloaded) and prints Nadia Laurent's
+portfolio: the PDF has the company's header and styled tables.
 """
 import re
 
@@ -152,6 +154,35 @@ def test_global_manager_reads_portfolio_and_escalation_reports(journey, admin_rp
         assert set(legend) == set(expected), legend
         web.raise_on_error_dialog()
         journey.shot("escalation-graph")
+
+    with journey.step("Reporting > Export to Excel downloads the workbook and closes the dialog"):
+        web.page.click('.o_sub_menu a[data-menu-xmlid="account_manager.account_manager_report_export_menu"]')
+        dialog = web.modal()
+        assert "Export to Excel" in dialog.locator(".modal-title").inner_text()
+        with web.page.expect_download() as download:
+            web.click_button("action_export", scope=dialog)
+        path = download.value.path()
+        assert download.value.suggested_filename.endswith(".xlsx"), download.value.suggested_filename
+        with open(path, "rb") as workbook:
+            assert workbook.read(2) == b"PK", "an XLSX file (a zip)"
+        web.page.wait_for_selector(".modal", state="detached")
+        web.raise_on_error_dialog()
+
+    with journey.step("Organisation > Managers: she prints Nadia Laurent's portfolio"):
+        web.open_menu("account_manager.account_manager_menu", "kanban")
+        web.kanban_card("Nadia Laurent").click()
+        web.wait_view("form")
+        web.page.click(".o_cp_sidebar button.o_dropdown_toggler_btn:has-text('Print')")
+        with web.page.expect_download() as download:
+            web.page.click(".o_cp_sidebar .dropdown-menu a:has-text('Account Portfolio')")
+        assert download.value.suggested_filename.endswith(".pdf"), download.value.suggested_filename
+        text = journey.pdf_shot(download.value.path(), "portfolio-pdf", docs=True)
+        [nadia] = admin_rpc.search_read("account.manager", [("name", "=", "Nadia Laurent")],
+                                        ["company_id"])
+        company = nadia["company_id"][1]
+        assert company in text, "the company header"
+        assert "Nadia Laurent" in text, text[:500]
+        web.raise_on_error_dialog()
 
 
 def pivot_count_index(pivot):

@@ -50,11 +50,13 @@ class AccountManagerReportExport(InputCheck, models.TransientModel):
             'filename': _('Account management analysis %s.xlsx') % (
                 fields.Date.context_today(self)),
         })
+        # Downloaded by a client action that also closes the dialog.
         return {
-            'type': 'ir.actions.act_url',
-            'url': '/web/content?model=%s&id=%d&field=data'
-                   '&filename_field=filename&download=true' % (self._name, self.id),
-            'target': 'self',
+            'type': 'ir.actions.client',
+            'tag': 'account_manager_download',
+            'params': {'url': '/web/content', 'data': {
+                'model': self._name, 'id': self.id, 'field': 'data',
+                'filename_field': 'filename', 'download': True}},
         }
 
     def _build_workbook(self):

@@ -521,10 +521,20 @@ class TestExports(ReportingCase):
             Export = Export.sudo(user)
         wizard = Export.create(vals)
         action = wizard.action_export()
-        self.assertEqual(action['type'], 'ir.actions.act_url')
-        self.assertIn('id=%d' % wizard.id, action['url'])
+        # Downloaded by the client action that also closes the dialog.
+        self.assertEqual((action['type'], action['tag']),
+                         ('ir.actions.client', 'account_manager_download'))
+        self.assertEqual(action['params']['url'], '/web/content')
+        self.assertEqual(action['params']['data']['id'], wizard.id)
         self.assertTrue(wizard.filename.endswith('.xlsx'))
         return xlrd.open_workbook(file_contents=base64.b64decode(wizard.data))
+
+    def test_download_action_is_in_the_web_client(self):
+        """The client action the export returns is part of the backend's
+        scripts (or the web client would say it cannot find it)."""
+        files = self.env['ir.qweb']._get_asset_content('web.assets_backend', {})[0]
+        self.assertIn('/account_manager/static/src/js/download.js',
+                      [f['url'] for f in files])
 
     def test_xlsx_team_of_nadia(self):
         book = self._export(manager_id=self.nadia.id)
