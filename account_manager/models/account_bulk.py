@@ -202,8 +202,8 @@ class AccountManagerBulk(models.AbstractModel):
 
     @api.model
     def _move_accounts(self, moves, user_id, now):
-        """Set manager, manager's user and tier on accounts and their
-        contacts: ``moves`` is a list of (account id, manager id, user id,
+        """Set manager, manager's user (also as the salesperson) and tier on
+        accounts and their contacts: ``moves`` is a list of (account id, manager id, user id,
         tier id, tag), ``tag`` being whatever the caller counts by. Returns
         {tag: partners written (accounts and contacts)}."""
         if not moves:
@@ -214,6 +214,7 @@ class AccountManagerBulk(models.AbstractModel):
                 UPDATE res_partner p
                    SET account_manager_id = m.manager_id,
                        account_manager_user_id = m.user_id,
+                       user_id = m.user_id,
                        account_manager_tier_id = m.tier_id,
                        write_uid = %s, write_date = %s
                   FROM unnest(%s::int[], %s::int[], %s::int[], %s::int[], %s::int[])
@@ -223,6 +224,22 @@ class AccountManagerBulk(models.AbstractModel):
             SELECT tag, count(*) FROM moved GROUP BY tag
         """, [user_id, now] + [list(column) for column in columns])
         return dict(self.env.cr.fetchall())
+
+    @api.model
+    def _sync_salespersons(self, manager_ids):
+        """The salesperson of every partner these managers hold is their
+        user again (after a manager's user changed)."""
+        if not manager_ids:
+            return
+        self.env.cr.execute("""
+            UPDATE res_partner p
+               SET user_id = m.user_id, account_manager_user_id = m.user_id
+              FROM account_manager m
+             WHERE p.account_manager_id = m.id AND m.id = ANY(%s)
+               AND (p.user_id IS DISTINCT FROM m.user_id
+                    OR p.account_manager_user_id IS DISTINCT FROM m.user_id)
+        """, (list(manager_ids),))
+        self.env['res.partner'].invalidate_cache(['user_id', 'account_manager_user_id'])
 
     @api.model
     def _move_territories(self, moves):

@@ -144,6 +144,8 @@ class AccountManager(models.Model):
         if vals.get('active') is False:
             self.filtered('active')._check_can_archive()
         res = super(AccountManager, self).write(vals)
+        if 'user_id' in vals:
+            self.env['account.manager.bulk']._sync_salespersons(self.ids)
         if {'parent_id', 'user_id', 'backup_manager_id', 'active',
                 'company_id'} & set(vals):
             self._invalidate_access_rules()

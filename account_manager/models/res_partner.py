@@ -172,7 +172,7 @@ class ResPartner(models.Model):
     @api.model
     def create(self, vals):
         self._check_manager_in_reach(vals.get('account_manager_id'))
-        partner = super(ResPartner, self).create(vals)
+        partner = super(ResPartner, self).create(self._with_salesperson(vals))
         if partner.account_manager_id and partner._is_account():
             partner._record_manager_change()
         return partner
@@ -185,12 +185,82 @@ class ResPartner(models.Model):
             changed = self.filtered(
                 lambda p: p._is_account() and p.account_manager_id.id != new_manager_id)
             changed._check_manager_in_reach(new_manager_id)
+            vals = self._with_salesperson(vals)
+        elif 'user_id' in vals:
+            return self._write_salesperson(vals)
         res = super(ResPartner, self).write(vals)
         if set(ACCOUNT_COMMERCIAL_FIELDS) & set(vals):
             self._check_contacts_follow_account()
         if changed:
             changed._record_manager_change()
         return res
+
+    # ------------------------------------------------------------------
+    # The salesperson is the account manager's user
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _with_salesperson(self, vals):
+        """``vals`` giving a manager also give its user as the salesperson
+        (``user_id``): Sales, CRM and Invoicing take the partner's
+        salesperson for new documents. Removing the manager leaves the
+        salesperson as it was."""
+        manager_id = vals.get('account_manager_id')
+        if not manager_id:
+            return vals
+        manager = self.env['account.manager'].sudo().browse(manager_id)
+        return dict(vals, user_id=manager.user_id.id)
+
+    @api.multi
+    def _write_salesperson(self, vals):
+        """A change of salesperson on a managed account is a change of its
+        account manager (with its history and every check of one) when the
+        new salesperson is an account manager; otherwise it is refused,
+        saying how to do it. Partners without a manager take it as is."""
+        user_id = vals['user_id'] or False
+        if isinstance(user_id, models.BaseModel):
+            user_id = user_id.id
+        holder = {partner.id: partner.commercial_partner_id.account_manager_id
+                  for partner in self.sudo()}
+        differs = self.filtered(
+            lambda p: holder[p.id] and holder[p.id].user_id.id != user_id)
+        if not differs:
+            return super(ResPartner, self).write(vals)
+        if not user_id:
+            raise UserError(_(
+                "The salesperson of a managed account is its account manager: "
+                "remove or change the account manager instead (Account "
+                "Management tab):\n%s") % partner_shortlist(differs))
+        contacts = differs.filtered(lambda p: not p._is_account())
+        if contacts:
+            raise UserError(_(
+                "The salesperson of a managed account's contacts is its account "
+                "manager. Change the account manager of the account instead "
+                "(Account Management tab):\n%s") % partner_shortlist(contacts))
+        Manager = self.env['account.manager'].sudo()
+        managers = Manager.search([('user_id', '=', user_id)])
+        by_company = {manager.company_id.id: manager for manager in managers}
+        rest = dict(vals)
+        del rest['user_id']
+        if self - differs:
+            super(ResPartner, self - differs).write(vals)
+        groups = {}
+        for partner in differs:
+            manager = by_company.get(partner.sudo().company_id.id) or (
+                managers[0] if len(managers) == 1 else Manager)
+            if not manager:
+                user = self.env['res.users'].sudo().browse(user_id)
+                raise UserError(_(
+                    "%s is not an account manager of %s's company: the "
+                    "salesperson of a managed account is its account manager. "
+                    "Change the account manager (Account Management tab), or "
+                    "make %s an account manager first.") % (
+                    user.name, partner.display_name, user.name))
+            groups.setdefault(manager, self.browse())
+            groups[manager] |= partner
+        for manager, partners in groups.items():
+            partners.write(dict(rest, account_manager_id=manager.id))
+        return True
 
     @api.model_cr
     def init(self):

@@ -9,3 +9,4 @@ from . import test_input_check
 from . import test_security
 from . import test_capacity
 from . import test_views
+from . import test_salesperson

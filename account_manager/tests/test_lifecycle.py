@@ -21,8 +21,12 @@ class TestAdoptSalespersons(AccountManagerCase):
         cls.contact_1 = cls.Partner.create({
             'name': 'Person at one', 'parent_id': cls.sold_1[0].id,
             'user_id': cls.sales_2.id})
-        # Already managed: the salesperson must not take it over.
-        cls.acc_adele_1.user_id = cls.sales_1
+        # Already managed: the salesperson must not take it over. (A managed
+        # account's salesperson is its manager's user; this one is as a
+        # database would have it from before that rule, or from SQL.)
+        cls.env.cr.execute('UPDATE res_partner SET user_id = %s WHERE id = %s',
+                           (cls.sales_1.id, cls.acc_adele_1.id))
+        cls.acc_adele_1.invalidate_cache(['user_id'], cls.acc_adele_1.ids)
         # Needs a Key Account Manager: a new Account Manager cannot hold it.
         cls.sold_key = cls.Partner.create({
             'name': 'Key sold by two', 'is_company': True, 'user_id': cls.sales_2.id,
