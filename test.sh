@@ -2,7 +2,7 @@
 # The whole check, as CI runs it (.ci/run calls this):
 #
 #   ./test.sh              every step but pytest
-#   ./test.sh lint pytest  only the named steps (lint, odoo, pytest, suites)
+#   ./test.sh lint pytest  only the named steps (lint, odoo, odoo-demo, pytest, suites)
 #
 # Steps, each under a banner; all run even after one fails, and the script
 # exits non-zero if any failed:
@@ -13,7 +13,10 @@
 #           exit, on any ERROR or CRITICAL line in .run/odoo-tests.log, or
 #           when a test module did not run (Odoo 11 runs at_install tests
 #           only with demo data: the addon's tests must be post_install)
-#   pytest  pytest-odoo runs the addon's tests again, on that database: only
+#   odoo-demo  the same on a fresh database ${AM_TEST_DB}_demo with demo
+#           data (the tests must pass with and without it), log
+#           .run/odoo-tests-demo.log
+#   pytest  pytest-odoo runs the addon's tests again, on the odoo step's database: only
 #           when named (or AM_PYTEST=1); the odoo step already runs each
 #           test once, and running them twice would cost 3-4 minutes
 #   suites  <dir>/run.sh for each of tests_rpc/ and tests_e2e/ that has one
@@ -32,7 +35,7 @@ cd "$am_root"
 
 db="${AM_TEST_DB:-account_manager_test}"
 addon_dir="$AM_ADDONS_DIR/$AM_ADDON"
-odoo_log="$AM_RUN_DIR/odoo-tests.log"
+odoo_log="$AM_RUN_DIR/odoo-tests.log" odoo_db="$db" odoo_demo=0
 mkdir -p "$AM_RUN_DIR"
 
 wanted=("$@")
@@ -133,20 +136,22 @@ step_odoo() {
   deps="$("$AM_VENV/bin/python" -c 'import ast, sys
 print(",".join(ast.literal_eval(open(sys.argv[1]).read()).get("depends") or ["base"]))' \
     "$addon_dir/__manifest__.py")"
-  am_db drop "$db"
-  rm -rf "$AM_RUN_DIR/data/filestore/$db"
+  local demo=(--without-demo=all) with="without" deps_log="${odoo_log%.log}-deps.log"
+  if ((odoo_demo)); then demo=(); with="with"; fi
+  am_db drop "$odoo_db"
+  rm -rf "$AM_RUN_DIR/data/filestore/$odoo_db"
   port="$(free_port)"
-  echo "database $db: installing the dependencies ($deps), without demo data"
-  if ! am_odoo -d "$db" -i "$deps" --without-demo=all --stop-after-init --log-level=warn \
-    --http-port="$port" >"$AM_RUN_DIR/odoo-tests-deps.log" 2>&1 </dev/null; then
-    tail -n 50 "$AM_RUN_DIR/odoo-tests-deps.log"
-    echo "installing the dependencies failed (log: $AM_RUN_DIR/odoo-tests-deps.log)"
+  echo "database $odoo_db: installing the dependencies ($deps), $with demo data"
+  if ! am_odoo -d "$odoo_db" -i "$deps" "${demo[@]}" --stop-after-init --log-level=warn \
+    --http-port="$port" >"$deps_log" 2>&1 </dev/null; then
+    tail -n 50 "$deps_log"
+    echo "installing the dependencies failed (log: $deps_log)"
     return 1
   fi
   # --test-enable makes Odoo bind its HTTP port even with --stop-after-init.
   port="$(free_port)"
-  echo "database $db: installing $AM_ADDON and running its tests (log: $odoo_log)"
-  am_odoo -d "$db" -i "$AM_ADDON" --test-enable --stop-after-init --without-demo=all \
+  echo "database $odoo_db: installing $AM_ADDON and running its tests (log: $odoo_log)"
+  am_odoo -d "$odoo_db" -i "$AM_ADDON" --test-enable --stop-after-init "${demo[@]}" \
     --log-level=test --http-port="$port" >"$odoo_log" 2>&1 </dev/null || rc=$?
   grep -E 'odoo\.modules\.module: odoo\.addons\.[a-z0-9_.]+ running tests|: Ran [0-9]+ tests? in ' "$odoo_log" |
     sed -E 's/^[0-9-]+ [0-9:,]+ [0-9]+ [A-Z]+ [^ ]+ //' || true
@@ -203,9 +208,9 @@ EOF
 
 # Each ERROR/CRITICAL record with its continuation lines (tracebacks).
 error_blocks() {
-  AM_UNMET_RE="$AM_UNMET_RE" awk '
+  awk '
     /^[0-9][0-9-]+ [0-9:,]+ [0-9]+ [A-Z]+ / {
-      show = ($4 == "ERROR" || $4 == "CRITICAL") && $0 !~ ENVIRON["AM_UNMET_RE"]
+      show = ($4 == "ERROR" || $4 == "CRITICAL")
     }
     show' "$1"
 }
@@ -252,7 +257,13 @@ if [[ ${statuses[-1]} != ok ]]; then
 else
   want lint && run_step lint "ruff, pylint-odoo, XML checks" step_lint
   if want odoo; then
+    odoo_db="$db" odoo_demo=0 odoo_log="$AM_RUN_DIR/odoo-tests.log"
     run_step odoo "Odoo test runner on a fresh database $db" step_odoo
+    count_odoo_runner "$odoo_log"
+  fi
+  if want odoo-demo; then
+    odoo_db="${db}_demo" odoo_demo=1 odoo_log="$AM_RUN_DIR/odoo-tests-demo.log"
+    run_step odoo-demo "the same tests on a fresh database ${db}_demo with demo data" step_odoo
     count_odoo_runner "$odoo_log"
   fi
   if { ((${#wanted[@]} == 0)) && [[ ${AM_PYTEST:-0} == 1 ]]; } ||

@@ -117,6 +117,14 @@ class AccountManagerCase(SavepointCase):
         cls.acc_key = cls.acc_karim_1
 
     @classmethod
+    def _keep_only_fixture_territories(cls):
+        """Matching looks at every active territory: keep only the
+        fixture's tree (a database with demo data has its own Paris)."""
+        cls.Territory.search([('id', 'not in', (
+            cls.t_world | cls.t_europe | cls.t_france | cls.t_paris | cls.t_germany
+            | cls.t_bavaria).ids)]).write({'active': False})
+
+    @classmethod
     def _create_user(cls, login, group):
         return cls.env['res.users'].create({
             'name': login.capitalize(),

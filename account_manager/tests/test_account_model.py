@@ -197,6 +197,22 @@ class TestAccounts(AccountManagerCase):
         with self.assertRaisesRegex(ValidationError, 'not a contact person'):
             self.acc_karim_2.account_parent_id = self.acc_nadia_1.child_ids
 
+    def test_tier_gap_filter(self):
+        """An account requiring a tier its manager lacks (or with no manager
+        at all) is found by the Tier Gap filter, and only that one."""
+        self.acc_unassigned.required_tier_id = self.tier_kam
+        self.acc_nadia_1.required_tier_id = self.tier_nam
+        self.acc_karim_1.required_tier_id = self.tier_am
+        # Contacts mirror their account's required tier: accounts only.
+        gap = self.Partner.search([('account_tier_gap', '=', True), ('parent_id', '=', False)])
+        self.assertEqual(gap, self.acc_unassigned)
+        self.assertIn(self.acc_unassigned.child_ids, self.Partner.search(
+            [('account_tier_gap', '=', True)]))
+        no_gap = self.Partner.search([('account_tier_gap', '=', False),
+                                      ('id', 'in', (gap | self.acc_karim_1
+                                                    | self.acc_nadia_1).ids)])
+        self.assertEqual(no_gap, self.acc_karim_1 | self.acc_nadia_1)
+
     def test_filters(self):
         self.assertEqual(self.Partner.search([('account_tier_gap', '=', True)]), self.Partner)
         unassigned = self.Partner.search([('account_manager_id', '=', False),

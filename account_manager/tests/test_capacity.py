@@ -12,6 +12,7 @@ class TestStrictCapacity(AccountManagerCase):
         super(TestStrictCapacity, cls).setUpClass()
         cls.tier_am.strict_capacity = True
         cls.adele.capacity = 2
+        cls._keep_only_fixture_territories()
 
     def assertHistoryUnchanged(self, account, manager):
         self.assertEqual(account.account_manager_id, manager)

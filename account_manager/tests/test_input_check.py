@@ -197,6 +197,11 @@ class TestHandOverOnForm(AccountManagerCase):
     """A restricted user editing the manager on the account's form may not
     give the account to somebody outside their reach."""
 
+    @classmethod
+    def setUpClass(cls):
+        super(TestHandOverOnForm, cls).setUpClass()
+        cls._keep_only_fixture_territories()
+
     def test_own_accounts_user_cannot_give_an_account_away(self):
         account = self.acc_adele_1.sudo(self.adele.user_id)
         with self.assertRefused(AccessError, 'Ask your team lead') as caught:

@@ -14,10 +14,7 @@ class TerritoryCase(AccountManagerCase):
     def setUpClass(cls):
         super(TerritoryCase, cls).setUpClass()
         cls.Rule = cls.env['account.territory.rule']
-        # Matching looks at every active territory: keep only the common tree.
-        cls.Territory.search([('id', 'not in', (
-            cls.t_world | cls.t_europe | cls.t_france | cls.t_paris | cls.t_germany
-            | cls.t_bavaria).ids)]).write({'active': False})
+        cls._keep_only_fixture_territories()
         cls.italy = cls.env.ref('base.it')
         cls.japan = cls.env.ref('base.jp')
         State = cls.env['res.country.state']
