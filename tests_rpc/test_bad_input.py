@@ -11,6 +11,7 @@ TRIED = {'count': 0}
 
 HUGE = 'x' * 200000
 BAD_VALUES = [None, False, True, -1, 0, 2 ** 31, -2 ** 31 - 1, 1.5, 'abc', '', HUGE,
+              'a\u0000b', '\u0000',
               [], [1, 2], {}, {'a': 1}, [(6, 0, [999999999])], 999999999]
 
 # model -> {field: kind}, the fields an integration writes.
@@ -207,3 +208,39 @@ def test_escalation_buttons_bad_input(admin):
                    'action_reopen', 'action_escalate_further'):
         for ids in ([], [987654321], ['abc'], [None]):
             _try(admin, 'account.escalation', method, ids)
+
+
+def test_nul_and_oversized_text_refused_naming_the_field(admin, targets):
+    territory = targets['account.territory']
+    tier = targets['account.manager.tier']
+    before = admin('account.territory', 'read', [territory], ['zip_from', 'code'])
+    error = admin.refused('account.territory', 'write', [territory], {'zip_from': '69\u00000'})
+    assert error.name == 'odoo.exceptions.ValidationError'
+    assert 'Zip From' in error.message or 'zip_from' in error.message, error.message
+    for model, record in (('account.territory', territory), ('account.manager.tier', tier)):
+        error = admin.refused(model, 'write', [record], {'code': 'C' * 100000})
+        assert error.name == 'odoo.exceptions.ValidationError'
+        assert 'Code' in error.message, error.message
+    assert admin('account.territory', 'read', [territory], ['zip_from', 'code']) == before
+
+
+def test_strict_capacity_refused_over_rpc_naming_manager_and_accounts(admin):
+    manager = admin.ref(A + 'manager_katrin_demo')  # a Key Account Manager, as it requires
+    account = admin.ref(A + 'partner_renault_flottes_demo')
+    data = admin('account.manager', 'read', [manager], ['capacity', 'account_count', 'tier_id',
+                                                          'name'])[0]
+    tier = data['tier_id'][0]
+    strict = admin('account.manager.tier', 'read', [tier], ['strict_capacity'])[0]
+    holder = admin('res.partner', 'read', [account], ['account_manager_id', 'name'])[0]
+    admin('account.manager.tier', 'write', [tier], {'strict_capacity': True})
+    admin('account.manager', 'write', [manager], {'capacity': data['account_count']})
+    try:
+        error = admin.refused('res.partner', 'write', [account], {'account_manager_id': manager})
+        assert error.name == 'odoo.exceptions.ValidationError'
+        assert data['name'] in error.message and holder['name'] in error.message, error.message
+        assert 'can hold %d' % data['account_count'] in error.message, error.message
+        after = admin('res.partner', 'read', [account], ['account_manager_id'])[0]
+        assert after['account_manager_id'] == holder['account_manager_id']
+    finally:
+        admin('account.manager', 'write', [manager], {'capacity': data['capacity']})
+        admin('account.manager.tier', 'write', [tier], strict)

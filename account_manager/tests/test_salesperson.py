@@ -1,5 +1,6 @@
 from odoo.exceptions import AccessError, UserError
 
+from ..models.res_partner import SALESPERSON_AS_IS, SALESPERSON_AS_IS_KEY
 from .common import AccountManagerCase
 
 
@@ -100,3 +101,14 @@ class TestSalesperson(AccountManagerCase):
         self.adele.user_id = user
         self.assertSalesperson(self.acc_adele_1 | self.acc_adele_2, self.adele)
         self.assertEqual(self.acc_adele_1.account_manager_user_id, user)
+
+    def test_as_is_sentinel_is_odoos_own_write_and_a_string_is_not(self):
+        """The benchmarks' baseline writes the salesperson as Odoo does; the
+        same key with a value a client could send changes nothing."""
+        with self.assertRefused(UserError, 'is not an account manager'):
+            self.acc_adele_1.with_context(**{SALESPERSON_AS_IS_KEY: True}).write(
+                {'user_id': self.user_plain.id})
+        self.acc_adele_1.with_context(**{SALESPERSON_AS_IS_KEY: SALESPERSON_AS_IS}).write(
+            {'user_id': self.user_plain.id})
+        self.assertEqual(self.acc_adele_1.user_id, self.user_plain)
+        self.assertEqual(self.acc_adele_1.account_manager_id, self.adele)
