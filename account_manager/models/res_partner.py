@@ -194,7 +194,13 @@ class ResPartner(models.Model):
             vals = self._with_salesperson(vals)
         elif 'user_id' in vals and \
                 self.env.context.get(SALESPERSON_AS_IS_KEY) is not SALESPERSON_AS_IS:
-            return self._write_salesperson(vals)
+            plain, moves = self._plan_salesperson_write(vals)
+            if moves:
+                if plain:
+                    super(ResPartner, plain).write(vals)
+                for partners, manager_vals in moves:
+                    partners.write(manager_vals)
+                return True
         res = super(ResPartner, self).write(vals)
         if set(ACCOUNT_COMMERCIAL_FIELDS) & set(vals):
             self._check_contacts_follow_account()
@@ -219,11 +225,14 @@ class ResPartner(models.Model):
         return dict(vals, user_id=manager.user_id.id)
 
     @api.multi
-    def _write_salesperson(self, vals):
+    def _plan_salesperson_write(self, vals):
         """A change of salesperson on a managed account is a change of its
         account manager (with its history and every check of one) when the
         new salesperson is an account manager; otherwise it is refused,
-        saying how to do it. Partners without a manager take it as is."""
+        saying how to do it. Partners without a manager take it as is.
+
+        Returns (the partners to write as asked, [(partners, the values with
+        their new manager instead of the salesperson)])."""
         user_id = vals['user_id'] or False
         if isinstance(user_id, models.BaseModel):
             user_id = user_id.id
@@ -232,7 +241,7 @@ class ResPartner(models.Model):
         differs = self.filtered(
             lambda p: holder[p.id] and holder[p.id].user_id.id != user_id)
         if not differs:
-            return super(ResPartner, self).write(vals)
+            return self, []
         if not user_id:
             raise UserError(_(
                 "The salesperson of a managed account is its account manager: "
@@ -249,8 +258,6 @@ class ResPartner(models.Model):
         by_company = {manager.company_id.id: manager for manager in managers}
         rest = dict(vals)
         del rest['user_id']
-        if self - differs:
-            super(ResPartner, self - differs).write(vals)
         groups = {}
         for partner in differs:
             manager = by_company.get(partner.sudo().company_id.id) or (
@@ -265,9 +272,8 @@ class ResPartner(models.Model):
                     user.name, partner.display_name, user.name))
             groups.setdefault(manager, self.browse())
             groups[manager] |= partner
-        for manager, partners in groups.items():
-            partners.write(dict(rest, account_manager_id=manager.id))
-        return True
+        return self - differs, [(partners, dict(rest, account_manager_id=manager.id))
+                                for manager, partners in groups.items()]
 
     @api.model_cr
     def init(self):
