@@ -10,7 +10,8 @@ class AccountManager(models.Model):
         """Adopt an existing sales organisation: every internal user who is
         the salesperson (``user_id``) of accounts without an account manager
         becomes an Account Manager (unless already one) and gets those
-        accounts, with history origin ``import``.
+        accounts, with history origin ``import``, and the *Own Accounts*
+        group when in none of the addon's groups.
 
         Set-based: one search finds the salespersons, managers are created
         per user, accounts are written per manager. Accounts whose required
@@ -54,6 +55,7 @@ class AccountManager(models.Model):
             })
         for manager in created:
             manager_by_user[manager.user_id.id] = manager
+        self._grant_manager_group(created.mapped('user_id'))
         Partner = self.env['res.partner'].with_context(tracking_disable=True)
         adopted = Partner.browse()
         for user_id, partner_ids in partner_ids_by_user.items():
@@ -68,6 +70,17 @@ class AccountManager(models.Model):
                     manager, origin='import', reason=_('Adopted from the salesperson'))
                 adopted |= accounts
         return self._adopt_result(created, adopted)
+
+    @api.model
+    def _grant_manager_group(self, users):
+        """Adopted salespersons become Account Managers: those in none of
+        the addon's groups get *Own Accounts*, the group of that tier (one
+        already in a wider group keeps it)."""
+        own = self.env.ref('account_manager.group_own_accounts')
+        newcomers = users.filtered(lambda user: own not in user.groups_id)
+        if newcomers:
+            # The administrator adopts; the group is theirs to give.
+            newcomers.sudo().write({'groups_id': [(4, own.id)]})
 
     @api.model
     def _adopt_result(self, created, adopted=None):

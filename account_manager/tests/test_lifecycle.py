@@ -56,6 +56,14 @@ class TestAdoptSalespersons(AccountManagerCase):
             self.assertEqual(line.origin, 'import')
             self.assertEqual(line.manager_id, account.account_manager_id)
         self.assertFalse(self.current_lines(self.contact_1))
+        # The adopted users may now work on their accounts.
+        own = self.env.ref('account_manager.group_own_accounts')
+        for user in (self.sales_1, self.sales_2):
+            self.assertIn(own, user.groups_id)
+            self.assertEqual(self.Partner.sudo(user).search(
+                [('id', 'in', self.sold_1.ids + self.sold_2.ids),
+                 ('account_manager_user_id', '=', user.id)]),
+                (self.sold_1 | self.sold_2).filtered(lambda p, user=user: p.user_id == user))
 
     def test_adopt_leaves_managed_and_out_of_tier_accounts(self):
         lines_before = self.current_lines(self.acc_adele_1)
