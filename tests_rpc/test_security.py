@@ -1092,6 +1092,7 @@ def _matrix_crud(admin, client, reach, s, matrix, values):
 METHOD_PROBES = [
     ('account.escalation', 'action_acknowledge', 'escalation', {}, True),
     ('account.escalation', 'action_resolve', 'escalation', {}, True),
+    ('account.escalation', 'action_resolve_wizard', 'escalation', {}, True),
     ('account.escalation', 'action_cancel', 'escalation', {}, True),
     ('account.escalation', 'action_reopen', 'escalation', {}, True),
     ('account.escalation', 'action_escalate_further', 'escalation', {}, True),
@@ -1178,6 +1179,11 @@ def _matrix_wizards(admin, client, reach, s, matrix):
          ['action_preview', 'action_apply']),
         ('account.territory.realign.wizard', {'scope': 'all'}, {},
          ['action_preview', 'action_apply']),
+        ('account.escalation.resolve.wizard', {'resolution': 'RPC probe'}, on_escalation,
+         ['action_resolve']),
+        ('account.escalation.resolve.wizard', {'escalation_id': s['escalation'],
+                                               'resolution': 'RPC probe'}, {},
+         ['action_resolve']),
     ]
     # Views of what the user gave the wizard themselves: only names count.
     views = {'account.territory.realign.wizard': [
@@ -1215,6 +1221,9 @@ def _matrix_wizards(admin, client, reach, s, matrix):
                 else reach.leaked_names(result.message)
             if leaked:
                 matrix.leak(login, '%s.%s' % (model, method), leaked)
+    held = admin('account.escalation', 'read', [s['escalation']], ['state', 'resolution'])[0]
+    if held['state'] == 'resolved' or held['resolution'] == 'RPC probe':
+        matrix.leak(login, 'resolve wizard', 'resolved a foreign escalation: %r' % held)
     if admin('account.escalation', 'search_count',
              [('partner_id', '=', s['partner'])]) != escalations_before:
         matrix.leak(login, 'escalation wizard', 'raised an escalation on a foreign account')
