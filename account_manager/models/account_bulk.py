@@ -228,18 +228,18 @@ class AccountManagerBulk(models.AbstractModel):
     @api.model
     def _sync_salespersons(self, manager_ids):
         """The salesperson of every partner these managers hold is their
-        user again (after a manager's user changed)."""
+        user again (after a manager's user changed; the ORM has already
+        recomputed the stored ``account_manager_user_id``)."""
         if not manager_ids:
             return
         self.env.cr.execute("""
             UPDATE res_partner p
-               SET user_id = m.user_id, account_manager_user_id = m.user_id
+               SET user_id = m.user_id
               FROM account_manager m
              WHERE p.account_manager_id = m.id AND m.id = ANY(%s)
-               AND (p.user_id IS DISTINCT FROM m.user_id
-                    OR p.account_manager_user_id IS DISTINCT FROM m.user_id)
+               AND p.user_id IS DISTINCT FROM m.user_id
         """, (list(manager_ids),))
-        self.env['res.partner'].invalidate_cache(['user_id', 'account_manager_user_id'])
+        self.env['res.partner'].invalidate_cache(['user_id'])
 
     @api.model
     def _move_territories(self, moves):
