@@ -7,14 +7,24 @@
 # role), creates the database with demo data on the first run and upgrades
 # the addon on later runs, then serves in the foreground (Ctrl-C stops it).
 #
+# Serves as production does: AM_WORKERS worker processes (default 2), with
+# OCA queue_job as a server-wide module, whose job runner (in the main
+# process) runs the background jobs on the workers; the long-polling (chat,
+# notifications) process listens on AM_LONGPOLLING_PORT.
+#
 # Environment: AM_DB (database, default account_manager_demo), AM_HTTP_PORT
-# (default 8069), AM_ADDONS_DIR and AM_DB_* (see scripts/lib.sh).
+# (default 8069), AM_LONGPOLLING_PORT (default 8072), AM_WORKERS (default 2),
+# AM_JOB_CHANNELS (queue_job channels, default root:2,root.account_manager:2),
+# AM_ADDONS_DIR and AM_DB_* (see scripts/lib.sh).
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/scripts/lib.sh"
 
 db="${AM_DB:-account_manager_demo}"
 port="${AM_HTTP_PORT:-8069}"
+longpolling_port="${AM_LONGPOLLING_PORT:-8072}"
+workers="${AM_WORKERS:-2}"
+channels="${AM_JOB_CHANNELS:-root:2,root.account_manager:2}"
 addon_dir="$AM_ADDONS_DIR/$AM_ADDON"
 
 [[ -f $addon_dir/__manifest__.py ]] || am_die "no addon at $addon_dir (no __manifest__.py)"
@@ -57,6 +67,8 @@ if [[ -n $errors ]]; then
 fi
 
 port_is_free "$port" || port_busy
+port_is_free "$longpolling_port" ||
+  am_die "port $longpolling_port on 127.0.0.1 (long polling) is already in use. Pick another: AM_LONGPOLLING_PORT=8073 $0"
 
 logins="$addon_dir/demo/LOGINS.txt"
 cat <<EOF
@@ -72,4 +84,9 @@ echo
 echo "Ctrl-C stops the server (press it again if it lingers)."
 echo
 
-am_odoo_exec -d "$db" --http-interface=127.0.0.1 --http-port="$port" --log-level=info
+echo "Background jobs: $workers workers, job runner channels $channels (Job Queue app, as admin; a reassignment shows its own batches)."
+echo
+ODOO_QUEUE_JOB_CHANNELS="$channels" am_odoo_exec -d "$db" --http-interface=127.0.0.1 \
+  --http-port="$port" --longpolling-port="$longpolling_port" --workers="$workers" \
+  --max-cron-threads=1 --load=web,queue_job --limit-time-real=900 --limit-time-cpu=900 \
+  --log-level=info

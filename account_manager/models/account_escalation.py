@@ -1,4 +1,5 @@
 import logging
+from collections import OrderedDict
 from datetime import datetime, timedelta
 
 import pytz
@@ -6,6 +7,10 @@ import pytz
 from odoo import SUPERUSER_ID, _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import html_escape
+
+from odoo.addons.queue_job.job import job
+
+from .account_manager_reassignment import JOB_CHANNEL
 
 _logger = logging.getLogger(__name__)
 
@@ -24,6 +29,10 @@ OPEN_STATES = ('open', 'acknowledged')
 
 # Escalations listed by name in one notification; the rest are counted.
 NOTIFY_LIST_LIMIT = 20
+# Targets notified per background job of the scheduled action.
+NOTIFY_JOB_TARGETS = 50
+# What a notification job needs of a hop (plain values: jobs store JSON).
+NOTIFY_HOP_KEYS = ('id', 'name', 'partner', 'subject', 'severity', 'to_partner')
 
 
 def _to_datetime(value):
@@ -363,10 +372,36 @@ class AccountEscalation(models.Model):
             if autocommit:
                 self.env.cr.commit()  # pylint: disable=invalid-commit
             self.env.cache.invalidate()
-        self._notify_targets(hops, _("deadline passed"), self.env.user.partner_id)
+        self._enqueue_notifications(hops, _("deadline passed"), self.env.user.partner_id)
         if autocommit:
             self.env.cr.commit()  # pylint: disable=invalid-commit
         return True
+
+    @api.model
+    def _enqueue_notifications(self, hops, reason, author):
+        """The scheduled action's notifications, as queue_job jobs of up to
+        ``NOTIFY_JOB_TARGETS`` targets each: one message per target, sent by
+        the job runner's workers instead of the cron's one transaction."""
+        by_target = OrderedDict()
+        for hop in hops:
+            by_target.setdefault(hop['to_partner'], []).append(
+                {key: hop[key] for key in NOTIFY_HOP_KEYS})
+        targets = list(by_target)
+        for start in range(0, len(targets), NOTIFY_JOB_TARGETS):
+            chunk = targets[start:start + NOTIFY_JOB_TARGETS]
+            self.with_delay(
+                channel=JOB_CHANNEL,
+                description=_("Escalation notifications: %d manager(s)") % len(chunk),
+            )._job_notify_targets(
+                [hop for target in chunk for hop in by_target[target]], reason, author.id)
+
+    @job(default_channel=JOB_CHANNEL)
+    @api.model
+    def _job_notify_targets(self, hops, reason, author_id):
+        """A queue_job job: notify the targets of ``hops`` (see
+        ``_notify_targets``)."""
+        self.sudo()._notify_targets(hops, reason, self.env['res.partner'].browse(author_id))
+        return _("%d escalation(s) notified") % len(hops)
 
     @api.model
     def _auto_escalate_domain(self, now):

@@ -1,6 +1,12 @@
+import traceback
 from contextlib import contextmanager
 
 from odoo.tests.common import SavepointCase, at_install, post_install
+
+from odoo.addons.queue_job.exception import RetryableJobError
+from odoo.addons.queue_job.job import Job
+
+JOB_CHANNEL = 'root.account_manager'
 
 
 # Post-install: Odoo 11 runs at-install tests only on databases with demo
@@ -171,6 +177,38 @@ class AccountManagerCase(SavepointCase):
         # What the refused call left in the caches is gone with the
         # rolled-back savepoint: read everything afresh.
         self.env.clear()
+
+    def run_jobs(self, expect=None):
+        """Run the addon's pending queue_job jobs, oldest first, as the job
+        runner's /queue_job/runjob does: each as the user who queued it, in
+        its own (here: savepoint) transaction; one that raises is rolled
+        back and stored as failed with its traceback. Returns the jobs run
+        (``expect``: how many there must be)."""
+        jobs = self.env['queue.job'].sudo().search([
+            ('channel', '=', JOB_CHANNEL), ('state', 'in', ('pending', 'enqueued'))],
+            order='id')
+        if expect is not None:
+            self.assertEqual(len(jobs), expect, "jobs pending: %s" % jobs.mapped('name'))
+        for record in jobs:
+            queued = Job.load(self.env, record.uuid)
+            queued.set_started()
+            queued.store()
+            try:
+                with self.env.cr.savepoint():
+                    queued.perform()
+                    queued.set_done()
+                    queued.store()
+            except RetryableJobError as error:
+                self.env.clear()
+                queued.postpone(result=str(error), seconds=error.seconds)
+                queued.set_pending(reset_retry=False)
+                queued.store()
+            except Exception:  # pylint: disable=broad-except
+                self.env.clear()
+                queued.set_failed(exc_info=traceback.format_exc())
+                queued.store()
+        self.env.clear()
+        return jobs
 
     def current_lines(self, account):
         return self.Assignment.search([

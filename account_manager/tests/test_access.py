@@ -549,8 +549,7 @@ class TestAccess(AccountManagerCase):
             self.assertOperations(user, self.reas_germany if user != self.u_nadia
                                   else self.reas_france, set())
         vals = {'from_manager_id': self.adele.id, 'to_manager_id': self.karim.id,
-                'reason': 'Holiday cover', 'state': 'queued',
-                'queued_account_ids': '[%d]' % self.acc_anton_1.id}
+                'reason': 'Holiday cover', 'state': 'queued', 'queued_count': 1}
         for user in (self.u_adele, self.u_nadia, self.u_gloria, self.user_plain,
                      self.user_admin):
             self.assertCreate(user, 'account.manager.reassignment', vals, allowed=False)

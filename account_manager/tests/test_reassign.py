@@ -601,6 +601,7 @@ class TestReassign(AccountManagerCase):
         self.env.cache.invalidate()
 
         self.param.set_param('account_manager.reassign_async_threshold', '3')
+        self.param.set_param('account_manager.reassign_batch_size', '3')
         wizard = self.open_wizard(self.nadia.user_id, 'res.partner', accounts.ids,
                                   to_manager_id=self.kenji.id, **vals)
         self.assertTrue(wizard.run_in_background)
@@ -608,37 +609,91 @@ class TestReassign(AccountManagerCase):
         self.assertEqual((queued.state, queued.queued_count, queued.progress), ('queued', 4, 0))
         self.assertEqual(self.acc_adele_1.account_manager_id, self.adele, "moved too early")
         self.assertEqual(self.Partner.search(queued.action_view_accounts()['domain']), accounts)
-        self.Reassignment._cron_process_queued(batch_size=3)
+        # Two batches (3 + 1 accounts), queue_job jobs in the addon's channel,
+        # run as Nadia, who started it.
+        jobs = queued.sudo().job_ids
+        self.assertEqual(jobs.mapped('account_manager_batch_size'), [3, 1])
+        self.assertEqual(set(jobs.mapped('channel')), {'root.account_manager'})
+        self.assertEqual(jobs.mapped('user_id'), self.nadia.user_id)
+        self.assertEqual((queued.job_count, queued.job_done_count), (2, 0))
+        self.run_jobs(expect=2)
         self.assertEqual((queued.state, queued.done_count, queued.progress), ('done', 4, 100))
+        self.assertEqual((queued.job_count, queued.job_done_count), (2, 2))
         self.assertEqual(self.signature(accounts), expected)
         self.assertEqual(queued.user_id, self.nadia.user_id)
         self.assertEqual(queued.assignment_ids.mapped('user_id'), self.nadia.user_id)
 
-    def test_background_run_now_and_failure(self):
+    def test_background_in_queue_job_test_mode(self):
+        """With queue_job's test mode (test_queue_job_no_delay) the batches
+        run at once, one after the other, and the run completes."""
         self.param.set_param('account_manager.reassign_async_threshold', '1')
+        self.param.set_param('account_manager.reassign_batch_size', '1')
         accounts = self.acc_adele_1 | self.acc_adele_2
-        queued = self.reassign(self.nadia.user_id, 'res.partner', accounts, self.kenji)
-        self.assertEqual(queued.state, 'queued')
-        # Gloria sees it but did not start it; Niklas does not even see it.
-        with self.assertRefused(AccessError, 'Only Nadia'):
-            queued.sudo(self.gloria.user_id).action_run_now()
-        with self.assertRefused(AccessError):
-            queued.sudo(self.niklas.user_id).action_run_now()
-        queued.sudo(self.nadia.user_id).action_run_now()
-        self.assertEqual(queued.state, 'done')
-        self.assertMoved(accounts, self.kenji, queued)
-        with self.assertRefused(UserError, 'only queued or failed'):
-            queued.sudo(self.nadia.user_id).action_run_now()
+        wizard = self.open_wizard(self.nadia.user_id, 'res.partner', accounts.ids,
+                                  to_manager_id=self.kenji.id)
+        with mute_logger('odoo.addons.queue_job.models.base'):
+            action = wizard.with_context(test_queue_job_no_delay=True).action_reassign()
+        reassignment = self.Reassignment.browse(action['res_id'])
+        self.assertEqual((reassignment.state, reassignment.done_count), ('done', 2))
+        self.assertFalse(reassignment.sudo().job_ids)
+        self.assertMoved(accounts, self.kenji, reassignment)
 
-        # The target turns unacceptable while queued: it fails, says why,
-        # and moves nothing.
-        queued = self.reassign(self.gloria.user_id, 'res.partner',
-                               self.acc_karim_2 | self.acc_kenji_1, self.arthur)
+    def test_migrate_queued_reassignments(self):
+        """Upgrading from the addon's own queue: an unfinished run's
+        remaining accounts become jobs, in the name of who started it."""
+        self.acc_adele_1.sudo().account_manager_id = self.kenji
+        reassignment = self.Reassignment.sudo().create({
+            'to_manager_id': self.kenji.id, 'reason': 'Old queue', 'state': 'failed',
+            'error_message': 'Server restarted', 'user_id': self.nadia.user_id.id,
+            'queued_count': 3, 'done_count': 1})
+        ids = [self.acc_adele_1.id, self.acc_adele_2.id, self.acc_arthur_1.id]
+        self.Reassignment._migrate_queued([(reassignment.id, ids, 1)])
+        jobs = reassignment.sudo().job_ids
+        self.assertEqual((jobs.mapped('account_manager_batch_size'), jobs.mapped('user_id')),
+                         ([2], self.nadia.user_id))
+        self.assertEqual((reassignment.state, reassignment.error_message), ('running', False))
+        self.run_jobs(expect=1)
+        self.assertEqual((reassignment.state, reassignment.done_count), ('done', 3))
+        self.assertEqual(reassignment.account_count, 2)
+        self.assertEqual((self.acc_adele_2 | self.acc_arthur_1).mapped('account_manager_id'),
+                         self.kenji)
+
+    def test_background_failure_and_retry(self):
+        self.param.set_param('account_manager.reassign_async_threshold', '1')
+        accounts = self.acc_karim_2 | self.acc_kenji_1
+        queued = self.reassign(self.gloria.user_id, 'res.partner', accounts, self.arthur)
+        self.assertEqual(queued.state, 'queued')
+        # The target turns unacceptable while queued: the batch fails, the
+        # reassignment says why, and nothing moves.
         self.acc_karim_2.required_tier_id = self.tier_kam
         before = self.snapshot()
         with mute_logger('odoo.addons.account_manager.models.account_manager_reassignment'):
-            self.Reassignment._cron_process_queued()
-        self.assertEqual(queued.state, 'failed')
+            self.run_jobs(expect=1)
+        self.assertEqual((queued.state, queued.job_failed_count), ('failed', 1))
         self.assertIn('Renault Nord', queued.error_message)
+        self.assertIn('below the tier these accounts require', queued.error_message)
+        self.assertNotIn('Traceback', queued.error_message)
         partners, lines = self.snapshot()[:2]
         self.assertEqual((partners, lines), before[:2])
+        # Only who started it, or an administrator, retries it; Niklas does
+        # not even see it.
+        with self.assertRefused(AccessError, 'Only Gloria'):
+            queued.sudo(self.nadia.user_id).action_retry()
+        with self.assertRefused(AccessError):
+            queued.sudo(self.niklas.user_id).action_retry()
+        self.assertEqual(queued.state, 'failed')
+        # Fixed, and retried: the batch runs again and the run completes.
+        self.acc_karim_2.required_tier_id = False
+        queued.sudo(self.gloria.user_id).action_retry()
+        self.assertEqual((queued.state, queued.error_message), ('queued', False))
+        self.run_jobs(expect=1)
+        self.assertEqual(queued.state, 'done')
+        self.assertMoved(accounts, self.arthur, queued)
+        with self.assertRefused(UserError, 'only queued, running or failed'):
+            queued.sudo(self.gloria.user_id).action_retry()
+        # A batch run again once the reassignment is done does nothing.
+        self.assertEqual(self.run_jobs(), self.env['queue.job'])
+        queued.sudo().job_ids.write({'state': 'pending'})
+        self.run_jobs(expect=1)
+        self.assertEqual(len(self.current_lines(self.acc_karim_2)), 1)
+        self.assertEqual(queued.account_count, 2)

@@ -51,8 +51,7 @@ class TestSecurityDoors(AccountManagerCase):
         run = self.open_reassign(self.u_nadia, self.acc_adele_1, to_manager_id=self.kenji.id)
         reassignment = self.Reassignment.browse(run.action_reassign()['res_id'])
         forged = {'state': 'queued', 'to_manager_id': self.karim.id,
-                  'user_id': self.u_karim.id, 'origin': 'import',
-                  'queued_account_ids': '[%d]' % self.foreign.id}
+                  'user_id': self.u_karim.id, 'origin': 'import', 'queued_count': 1}
         for user in (self.u_karim, self.u_nadia, self.gloria.user_id, self.user_admin):
             with self.assertRefused(AccessError, 'not allowed to create'):
                 self.Reassignment.sudo(user).create(dict(forged, reason='mine now'))
@@ -72,17 +71,50 @@ class TestSecurityDoors(AccountManagerCase):
         reassignment = self.Reassignment.browse(wizard.action_reassign()['res_id'])
         self.assertEqual(reassignment.state, 'queued')
         self.u_nadia.groups_id = [(3, self.group_team.id)]
-        self.Reassignment.sudo(self.user_admin).browse(reassignment.id).action_run_now()
+        self.run_jobs(expect=1)
         self.assertEqual(reassignment.state, 'failed')
         self.assertIn('Only team leads', reassignment.error_message)
         self.assertEqual(self.acc_adele_1.account_manager_id, self.adele)
 
-    def test_run_now_needs_read_access(self):
+    def test_jobs_seen_by_account_admins_only(self):
+        """An account administrator reads the jobs of the addon's channel
+        (not the job queue's others) and changes none; a team lead sees
+        only their counts on the reassignment."""
+        self.env['ir.config_parameter'].sudo().set_param(
+            'account_manager.reassign_async_threshold', '0')
+        wizard = self.open_reassign(self.u_nadia, self.acc_adele_1, to_manager_id=self.kenji.id)
+        reassignment = self.Reassignment.browse(wizard.action_reassign()['res_id'])
+        job = reassignment.sudo().job_ids
+        other = self.env['queue.job'].sudo().search([('id', '!=', job.id)], limit=1)
+        Job = self.env['queue.job']
+        self.assertEqual(reassignment.sudo(self.user_admin).job_ids, job)
+        self.assertEqual(Job.sudo(self.user_admin).search([]), job)
+        if other:
+            with self.assertRefused(AccessError):
+                other.sudo(self.user_admin).read(['name'])
+        for vals in ({'state': 'done'}, {'method_name': 'unlink'}, {'user_id': self.user_admin.id}):
+            with self.assertRefused(AccessError):
+                job.sudo(self.user_admin).write(vals)
+        with self.assertRefused(AccessError):
+            Job.sudo(self.user_admin).create({
+                'uuid': 'forged', 'name': 'forged', 'model_name': 'res.users',
+                'method_name': 'write', 'record_ids': [self.user_admin.id],
+                'args': [{'groups_id': [(4, self.env.ref('base.group_system').id)]}],
+                'user_id': 1})
+        with self.assertRefused(AccessError):
+            job.sudo(self.user_admin).unlink()
+        with self.assertRefused(AccessError):
+            Job.sudo(self.u_nadia).search([])
+        self.assertEqual(reassignment.sudo(self.u_nadia).job_count, 1)
+        with self.assertRefused(AccessError):
+            reassignment.sudo(self.u_nadia).read(['job_ids'])
+
+    def test_retry_needs_read_access(self):
         reassignment = self.Reassignment.sudo().create({
             'to_manager_id': self.anton.id, 'reason': 'German run', 'state': 'failed',
             'user_id': self.niklas.user_id.id})
         with self.assertRefused(AccessError):
-            reassignment.sudo(self.u_karim).action_run_now()
+            reassignment.sudo(self.u_karim).action_retry()
         with self.assertRefused(AccessError):
             reassignment.sudo(self.u_karim).action_view_accounts()
 

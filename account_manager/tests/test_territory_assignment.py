@@ -576,14 +576,18 @@ class TestRealignment(TerritoryCase):
             'partners': sorted((p.id, p.account_manager_id.id)
                                for p in accounts | accounts.mapped('child_ids')),
             'lines': [(line.partner_id.id, line.manager_id.id, line.role, bool(line.date_end), line.reason,
-                       line.reassignment_id.to_manager_id.id, line.user_id.id) for line in lines],
-            'reassignments': sorted(
-                (r.to_manager_id.id, r.from_manager_id.id, r.account_count, r.contact_count,
-                 r.activity_count, r.reason, r.state, r.user_id.id, r.move_activities,
-                 r.swap_followers, r.notify,
-                 len(r.message_ids.filtered(lambda m: m.message_type == 'comment')),
-                 tuple(sorted(r.message_ids.mapped('partner_ids').ids)))
-                for r in reassignments),
+                       line.user_id.id) for line in lines],
+            # Summed over the reassignments: a realignment makes one where
+            # the reassign wizard makes one per new manager.
+            'reassignments': (
+                sum(reassignments.mapped('account_count')),
+                sum(reassignments.mapped('contact_count')),
+                sum(reassignments.mapped('activity_count')),
+                set(reassignments.mapped(lambda r: (
+                    r.reason, r.state, r.user_id.id, r.move_activities,
+                    r.swap_followers, r.notify)))),
+            'notified': set(reassignments.mapped('message_ids').filtered(
+                lambda m: m.message_type == 'comment').mapped('partner_ids').ids),
             'messages': sorted((m.res_id, m.author_id.id, tuple(sorted(
                 (t.old_value_integer, t.new_value_integer) for t in m.tracking_value_ids)))
                 for m in messages),
@@ -591,7 +595,7 @@ class TestRealignment(TerritoryCase):
             'activities': sorted((a.res_id, a.user_id.id) for a in activities),
         }
 
-    def test_apply_moves_through_one_reassignment_per_manager(self):
+    def test_apply_moves_through_one_reassignment(self):
         locked_before = self.snapshot(self.locked)
         wizard = self._wizard(self.accounts, user=self.user_admin, reason='New Paris map')
         wizard.action_preview()
@@ -599,11 +603,12 @@ class TestRealignment(TerritoryCase):
         self.assertEqual(wizard.state, 'done')
         reassignments = wizard.reassignment_ids
         self.assertEqual(
-            sorted((r.to_manager_id.name, r.account_count, r.origin, r.reason, r.state)
-                   for r in reassignments),
-            [('Adele', 2, 'territory', 'New Paris map', 'done'),
-             ('Karim', 1, 'territory', 'New Paris map', 'done'),
-             ('Katrin', 1, 'territory', 'New Paris map', 'done')])
+            [(r.account_count, r.origin, r.reason, r.state, r.to_manager_id.name)
+             for r in reassignments],
+            [(4, 'territory', 'New Paris map', 'done', False)])
+        self.assertEqual(
+            sorted((h.to_manager_id.name, h.account_count) for h in reassignments.handover_ids),
+            [('Adele', 2), ('Karim', 1), ('Katrin', 1)])
         self.assertPlaced(self.lyon_1, self.t_paris, self.adele)
         self.assertPlaced(self.lyon_2, self.t_paris, self.adele)
         self.assertPlaced(self.lyon_key, self.t_paris, self.karim)
@@ -617,7 +622,7 @@ class TestRealignment(TerritoryCase):
         line = self.current_lines(self.lyon_1)
         self.assertEqual((line.manager_id, line.origin, line.reason),
                          (self.adele, 'territory', 'New Paris map'))
-        self.assertEqual(line.reassignment_id.to_manager_id, self.adele)
+        self.assertEqual(line.reassignment_id, reassignments)
         self.assertEqual(len(self.lyon_1.assignment_ids), 2)
         action = wizard.action_view_reassignments()
         self.assertEqual(self.env['account.manager.reassignment'].search(action['domain']),
@@ -626,6 +631,27 @@ class TestRealignment(TerritoryCase):
         again = self._wizard(self.accounts, user=self.user_admin)
         again.action_preview()
         self.assertEqual((again.manager_move_count, again.territory_move_count), (0, 0))
+
+    def test_realignment_visible_through_its_handovers(self):
+        """A restricted manager sees a realignment that gave accounts to
+        someone in their reach, and of its handovers only those."""
+        wizard = self._wizard(self.accounts, user=self.user_admin, notify=True)
+        wizard.action_apply()
+        realignment = wizard.reassignment_ids
+        niklas = self.niklas.user_id
+        Reassignment = self.env['account.manager.reassignment']
+        self.assertEqual(Reassignment.sudo(niklas).search([('id', '=', realignment.id)]),
+                         realignment)
+        handovers = self.env['account.manager.reassignment.handover'].sudo(niklas).search(
+            [('reassignment_id', '=', realignment.id)])
+        self.assertEqual(handovers.mapped('to_manager_id'), self.katrin)
+        self.assertEqual(realignment.sudo(niklas).handover_ids, handovers)
+        # One digest for the whole realignment, to every manager concerned.
+        digests = realignment.message_ids.filtered(lambda m: m.message_type == 'comment')
+        self.assertEqual(len(digests), 1)
+        self.assertIn('in 3 handovers', digests.body)
+        self.assertEqual(set(digests.partner_ids.ids) >= set(
+            (self.adele | self.karim | self.katrin).mapped('user_id.partner_id').ids), True)
 
     def test_apply_is_equivalent_to_the_reassign_wizard(self):
         Activity = self.env['mail.activity'].sudo()
@@ -658,19 +684,26 @@ class TestRealignment(TerritoryCase):
         self.assertIn((self.lyon_1.id, self.adele.user_id.partner_id.id), realigned['followers'])
         self.assertIn((self.lyon_1.id, self.adele.user_id.id), realigned['activities'])
 
-    def test_apply_queues_large_handovers_like_the_reassign_wizard(self):
+    def test_apply_queues_a_large_realignment_like_the_reassign_wizard(self):
         self.env['ir.config_parameter'].sudo().set_param(
             'account_manager.reassign_async_threshold', '1')
         wizard = self._wizard(self.accounts, user=self.user_admin)
         wizard.action_apply()
-        states = {r.to_manager_id: r.state for r in wizard.reassignment_ids}
-        self.assertEqual(states, {self.adele: 'queued', self.karim: 'done',
-                                  self.katrin: 'done'})
+        reassignment = wizard.reassignment_ids
+        self.assertEqual(len(reassignment), 1, "one audited realignment")
+        self.assertEqual(reassignment.state, 'queued')
+        self.assertEqual(set(reassignment.handover_ids.mapped('to_manager_id')),
+                         {self.adele, self.karim, self.katrin})
+        self.assertFalse(reassignment.to_manager_id, "several new managers")
         self.assertPlaced(self.lyon_1, self.t_paris, self.nadia)
-        self.env['account.manager.reassignment']._cron_process_queued()
+        self.run_jobs(expect=1)
         self.env.cache.invalidate()
+        self.assertEqual(reassignment.state, 'done')
         self.assertPlaced(self.lyon_1, self.t_paris, self.adele)
         self.assertEqual(self.current_lines(self.lyon_1).origin, 'territory')
+        self.assertEqual(self.current_lines(self.lyon_1).reassignment_id, reassignment)
+        self.assertEqual(reassignment.account_count,
+                         sum(reassignment.handover_ids.mapped('account_count')))
 
     def test_apply_refused_as_a_whole(self):
         self.katrin.tier_id.strict_capacity = True

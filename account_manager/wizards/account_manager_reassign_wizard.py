@@ -89,8 +89,8 @@ class AccountManagerReassignWizard(InputCheck, models.TransientModel):
     strict_capacity = fields.Boolean(compute='_compute_preview')
     run_in_background = fields.Boolean(
         compute='_compute_preview',
-        help="Many accounts: the move is queued and carried out by a "
-             "scheduled action, with its progress on the reassignment.")
+        help="Many accounts: the move is checked now and carried out by "
+             "background jobs, in batches, with its progress on the reassignment.")
 
     def _compute_allowed_manager_ids(self):
         allowed = self._get_allowed_managers()

@@ -248,8 +248,8 @@ class AccountTerritoryRealignWizard(InputCheck, models.TransientModel):
 
     def _apply_plan(self, plan):
         """Territories move with one UPDATE (accounts and their contacts);
-        managers move through the reassignment machinery, one reassignment
-        per receiving manager, exactly as the reassign wizard does."""
+        managers move through the reassignment machinery, as the reassign
+        wizard moves them, in one reassignment."""
         Partner = self.env['res.partner']
         targets = plan['targets']
         if not targets:
@@ -266,29 +266,18 @@ class AccountTerritoryRealignWizard(InputCheck, models.TransientModel):
                 by_manager[mid].append(pid)
         Reassignment = self.env['account.manager.reassignment']
         Manager = self.env['account.manager']
-        threshold = self._get_async_threshold()
         options = dict(reason=self.reason.strip(), origin='territory',
                        move_activities=self.move_activities,
                        swap_followers=self.swap_followers, notify=self.notify)
-        reassignments = Reassignment
-        now = []
-        for manager_id in sorted(by_manager):
-            # Each manager on its own: browsed together, reading a field of
-            # one would read every field of all of them after each cache
-            # invalidation.
-            manager = Manager.browse(manager_id)
-            partner_ids = sorted(by_manager[manager_id])
-            # Each handover behaves as if the reassign wizard had made it:
-            # done now, or queued for the scheduled action when it is large.
-            if len(partner_ids) > threshold:
-                reassignments |= Reassignment._queue(
-                    partners=Partner.browse(partner_ids), to_manager=manager, **options)
-            else:
-                now.append((Partner.browse(partner_ids), manager))
-        # The handovers done now move their accounts in one set-based pass
-        # (one reassignment each all the same, as the reassign wizard makes).
-        reassignments |= Reassignment._execute_many(now, **options)
-        return reassignments
+        # One reassignment for the whole realignment, with a handover line
+        # per (previous, new) manager: one audit record and one digest,
+        # whatever the number of managers. Done now, or as background jobs
+        # when it is large, as the reassign wizard decides.
+        moves = [(Partner.browse(sorted(by_manager[manager_id])), Manager.browse(manager_id))
+                 for manager_id in sorted(by_manager)]
+        if sum(len(ids) for ids in by_manager.values()) > self._get_async_threshold():
+            return Reassignment._queue_many(moves, **options)
+        return Reassignment._execute_many(moves, **options)
 
     @api.model
     def _get_async_threshold(self):
