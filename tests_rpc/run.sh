@@ -39,6 +39,7 @@ ODOO_PRELOAD_ADDONS=no ODOO_QUEUE_JOB_CHANNELS="root:2,root.account_manager:2" \
   am_odoo_exec -d "$db" --db-filter="^$db\$" --http-interface=127.0.0.1 \
   --http-port="$port" --longpolling-port="$(free_port)" --workers=2 --max-cron-threads=0 \
   --load=web,queue_job --limit-time-real=900 --limit-time-cpu=900 --log-level=warn \
+  --log-handler=odoo.addons.queue_job.jobrunner.runner:INFO \
   >"$log" 2>&1 </dev/null &
 server=$!  # am_odoo_exec: the background subshell becomes Odoo itself
 

@@ -409,7 +409,7 @@ class AccountManagerBulk(models.AbstractModel):
             with self.env.cr.savepoint():
                 self.env.cr.execute("""
                     SELECT state FROM account_manager_reassignment
-                     WHERE id = %s FOR UPDATE NOWAIT
+                     WHERE id = %s FOR NO KEY UPDATE NOWAIT
                 """, (reassignment_id,), log_exceptions=False)
                 return self.env.cr.fetchone()[0]
         except psycopg2.OperationalError:
