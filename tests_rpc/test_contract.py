@@ -111,6 +111,11 @@ def test_scheduled_actions_can_run(admin):
     operations, and the auto-escalation would never run."""
     assert not admin('ir.module.module', 'search', [
         ('state', 'in', ['to install', 'to upgrade', 'to remove'])])
+    # The auto-escalation is the addon's one scheduled action: background
+    # reassignments are queue_job jobs, not a cron of their own.
     crons = admin('ir.cron', 'search_read', [('model_id.model', 'in', [
         'account.escalation', 'account.manager.reassignment'])], ['active'])
-    assert len(crons) == 2 and all(c['active'] for c in crons)
+    assert len(crons) == 1 and crons[0]['active'], crons
+    assert admin('ir.model.data', 'search', [
+        ('module', '=', 'account_manager'),
+        ('name', '=', 'ir_cron_account_manager_reassignment')]) == []

@@ -900,12 +900,16 @@ def _foreign_records(admin, reach):
                                      if _id(e['partner_id']) in reach.foreign]
     runs = admin('account.manager.reassignment', 'search_read', [],
                  ['user_id', 'from_manager_id', 'to_manager_id'])
+    handovers = admin('account.manager.reassignment.handover', 'search_read', [],
+                      ['reassignment_id', 'from_manager_id', 'to_manager_id'])
+    # A realignment concerns whoever gave or received accounts in it.
+    concerned = {_id(h['reassignment_id']) for h in handovers
+                 if _id(h['from_manager_id']) in reach.managers
+                 or _id(h['to_manager_id']) in reach.managers}
     records['account.manager.reassignment'] = [
         r['id'] for r in runs if _id(r['user_id']) != reach.uid
         and _id(r['from_manager_id']) not in reach.managers
-        and _id(r['to_manager_id']) not in reach.managers]
-    handovers = admin('account.manager.reassignment.handover', 'search_read', [],
-                      ['reassignment_id', 'from_manager_id', 'to_manager_id'])
+        and _id(r['to_manager_id']) not in reach.managers and r['id'] not in concerned]
     mine = {r['id'] for r in runs if _id(r['user_id']) == reach.uid}
     records['account.manager.reassignment.handover'] = [
         h['id'] for h in handovers if _id(h['reassignment_id']) not in mine

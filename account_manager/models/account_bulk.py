@@ -11,13 +11,14 @@ here, each method doing one set-based thing with explicit arguments:
 - closing and opening history lines, for ``account.manager.assignment``,
   which alone decides what they contain;
 - the territory matcher (one query for any number of accounts);
-- a row lock for a queued reassignment.
+- a row lock for a reassignment's background batches;
+- handing a batch of escalations to their new holders (one UPDATE).
 
 The chatter, followers and activities have their own writer
 (``account.manager.mail.bulk``); the report views their own SQL."""
 import psycopg2
 
-from odoo import api, models
+from odoo import api, fields, models
 
 from .territory_keys import type_rank_sql, zip_key_sql
 
@@ -400,6 +401,30 @@ class AccountManagerBulk(models.AbstractModel):
     # ------------------------------------------------------------------
     # Locks
     # ------------------------------------------------------------------
+
+    @api.model
+    def _hand_escalations(self, hops, date_escalated):
+        """One hop for each escalation of ``hops`` (escalation id, new
+        holder's manager id, new deadline, hop count): it is open again,
+        unacknowledged, with the new holder and deadline, in one UPDATE."""
+        if not hops:
+            return
+        ids, manager_ids, deadlines, hop_counts = (list(column) for column in zip(*hops))
+        self.env.cr.execute("""
+            UPDATE account_escalation e
+               SET manager_id = u.manager_id, deadline = u.deadline,
+                   hop_count = u.hop_count, date_escalated = %s, state = 'open',
+                   date_acknowledged = NULL, top_reached = false,
+                   write_uid = %s, write_date = %s
+              FROM unnest(%s::int[], %s::int[], %s::timestamp[], %s::int[])
+                   AS u(id, manager_id, deadline, hop_count)
+             WHERE e.id = u.id
+        """, [date_escalated, self.env.uid, fields.Datetime.now(),
+              ids, manager_ids, deadlines, hop_counts])
+        self.env['account.escalation'].invalidate_cache(
+            fnames=['manager_id', 'manager_user_id', 'deadline', 'hop_count',
+                    'date_escalated', 'state', 'date_acknowledged', 'top_reached',
+                    'write_uid', 'write_date'], ids=ids)
 
     @api.model
     def _lock_reassignment(self, reassignment_id):

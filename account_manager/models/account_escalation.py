@@ -412,6 +412,7 @@ class AccountEscalation(models.Model):
     def _auto_escalate(self, now):
         # Re-check: the holder may have acknowledged since the ids were read.
         due = self.search([('id', 'in', self.ids)] + self._auto_escalate_domain(now))
+        due._prefetch_hierarchy()
         targets = {}
         stuck = self.browse()
         for escalation in due:
@@ -423,6 +424,21 @@ class AccountEscalation(models.Model):
         stuck._mark_top_reached()
         return due.filtered(lambda e: e.id in targets)._escalate(
             targets, now=now, reason=_("deadline passed"), notify=False)
+
+    @api.multi
+    def _prefetch_hierarchy(self):
+        """Read the holders and every manager above them (with their
+        backups and tiers) one level of the hierarchy at a time, so that
+        finding each escalation's target costs no query of its own: a
+        batch's queries then depend on the depth of the hierarchy, not on
+        how many different holders the batch has."""
+        level = self.mapped('manager_id').sudo()
+        seen = self.env['account.manager'].sudo()
+        while level:
+            seen |= level
+            level.mapped('tier_id.level')
+            level.mapped('backup_manager_id.tier_id.level')
+            level = level.mapped('parent_id') - seen
 
     @api.multi
     def _mark_top_reached(self):
@@ -561,20 +577,13 @@ class AccountEscalation(models.Model):
                 'hop_count': escalation.hop_count + 1,
             })
 
-        groups = {}
-        for hop in hops:
-            key = (hop['to_id'], hop['deadline'], hop['hop_count'])
-            groups.setdefault(key, []).append(hop['id'])
-        for (target_id, deadline, hop_count), ids in groups.items():
-            self.browse(ids).with_context(mail_notrack=True).write({
-                'manager_id': target_id,
-                'deadline': deadline,
-                'hop_count': hop_count,
-                'date_escalated': fields.Datetime.to_string(now),
-                'state': 'open',
-                'date_acknowledged': False,
-                'top_reached': False,
-            })
+        # One statement for the batch, whatever the number of targets and
+        # deadlines (an ORM write per (target, deadline) made the cost of a
+        # batch depend on how its escalations spread). The ORM's own
+        # tracking is off here anyway: the hop is logged below.
+        self.env['account.manager.bulk']._hand_escalations(
+            [(hop['id'], hop['to_id'], hop['deadline'], hop['hop_count']) for hop in hops],
+            fields.Datetime.to_string(now))
 
         self._replace_escalation_activities(hops)
 
@@ -652,11 +661,11 @@ class AccountEscalation(models.Model):
         # close. The previous holders' counters catch up when they open
         # their activities.
         today = fields.Date.context_today(self)
-        due_now = [row['partner_id'] for row in rows if row['date_deadline'] <= today]
+        due_now = sorted({row['partner_id'] for row in rows if row['date_deadline'] <= today})
         if due_now:
-            self.env['bus.bus'].sendmany([
-                [(self.env.cr.dbname, 'res.partner', partner_id),
-                 {'type': 'activity_updated', 'activity_created': True}]
+            self.env['account.manager.mail.bulk']._send_bus([
+                ((self.env.cr.dbname, 'res.partner', partner_id),
+                 {'type': 'activity_updated', 'activity_created': True})
                 for partner_id in due_now])
 
     @api.model

@@ -740,3 +740,14 @@ class AccountManagerReassignmentHandover(models.Model):
     account_count = fields.Integer(string='Accounts', readonly=True)
     company_id = fields.Many2one(related='reassignment_id.company_id', store=True,
                                  readonly=True, index=True)
+
+    @api.multi
+    def name_get(self):
+        # Named after the reassignment and its managers, which are read
+        # only once the handover itself may be (name_get reads no stored
+        # field of its own that would check it).
+        self.check_access_rule('read')
+        return [(handover.id, '%s: %s → %s' % (
+            handover.reassignment_id.sudo().name,
+            handover.from_manager_id.sudo().name or _('nobody'),
+            handover.to_manager_id.sudo().name)) for handover in self]

@@ -8,13 +8,19 @@ inserts into ``mail_*`` tables. Each statement writes exactly the rows the
 ORM would (``mail.thread.message_post`` with a tracking value,
 ``message_subscribe`` with the default subtypes, ``mail.activity.create``),
 with Odoo's own ``message_id`` scheme; what does not need batch speed goes
-through the ORM, so that other addons' overrides of ``mail`` run there."""
+through the ORM, so that other addons' overrides of ``mail`` run there.
+It also sends the web client's bus notifications of a batch in one INSERT
+(``bus.bus.sendmany`` inserts a row per notification and, at random, cleans
+old rows up with an ORM unlink in the middle of the batch)."""
 import random
 import socket
 import time
 
+import odoo
 from odoo import api, fields, models
 from odoo.tools import formataddr
+
+from odoo.addons.bus.models.bus import json_dump
 
 
 class AccountManagerMailBulk(models.AbstractModel):
@@ -237,3 +243,25 @@ class AccountManagerMailBulk(models.AbstractModel):
                ', '.join(name for name, _type in columns)),
             [self.env.uid, now, self.env.uid, now]
             + [[value.get(name) for value in values] for name, _type in columns])
+
+    @api.model
+    def _send_bus(self, notifications):
+        """``bus.bus.sendmany`` for ``notifications`` ([(channel, message)]):
+        the same rows and, once the transaction is committed, the same
+        NOTIFY to the long-polling workers, in one INSERT."""
+        if not notifications:
+            return
+        now = fields.Datetime.now()
+        self.env.cr.execute("""
+            INSERT INTO bus_bus (channel, message, create_uid, create_date, write_uid, write_date)
+            SELECT u.channel, u.message, %s, %s, %s, %s
+              FROM unnest(%s::varchar[], %s::varchar[]) AS u(channel, message)
+        """, [self.env.uid, now, self.env.uid, now,
+              [json_dump(channel) for channel, _message in notifications],
+              [json_dump(message) for _channel, message in notifications]])
+        channels = sorted({tuple(channel) for channel, _message in notifications})
+
+        def notify():
+            with odoo.sql_db.db_connect('postgres').cursor() as cr:
+                cr.execute("notify imbus, %s", (json_dump(channels),))
+        self.env.cr.after('commit', notify)

@@ -620,6 +620,23 @@ class TestAutoEscalation(EscalationCase):
         warm = counts[1:]  # the first batch fills the registry caches
         self.assertLessEqual(max(warm) - min(warm), 2, counts)
 
+    def test_due_activities_refresh_the_web_client_counter(self):
+        """A new holder's activity due today tells their web client, once,
+        over the bus (one INSERT for the batch, as bus.bus.sendmany would)."""
+        escalation = self.escalate(self.acc_adele_1, self.user_admin, severity='low')
+        user = self.u_nadia
+        hop = {'id': escalation.id, 'name': escalation.name, 'subject': escalation.subject,
+               'deadline': fields.Datetime.now(), 'to_user': user,
+               'to_partner': user.partner_id.id}
+        self.env.cr.execute("SELECT coalesce(max(id), 0) FROM bus_bus")
+        last = self.env.cr.fetchone()[0]
+        escalation.sudo()._replace_escalation_activities([hop, dict(hop)])
+        self.env.cr.execute("SELECT channel, message FROM bus_bus WHERE id > %s", (last,))
+        rows = self.env.cr.fetchall()
+        self.assertEqual(rows, [(
+            '["%s","res.partner",%d]' % (self.env.cr.dbname, user.partner_id.id),
+            '{"type":"activity_updated","activity_created":true}')])
+
     def test_cron_record_and_batches(self):
         cron = self.env.ref('account_manager.ir_cron_account_escalation_auto_escalate')
         self.assertIn('_cron_auto_escalate', cron.code)
