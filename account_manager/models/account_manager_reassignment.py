@@ -303,15 +303,33 @@ class AccountManagerReassignment(models.Model):
             'notify': notify,
             'state': state,
             'user_id': self.env.uid,
-            'handover_ids': [(0, 0, {
-                'from_manager_id': old, 'to_manager_id': new, 'account_count': count,
-            }) for (old, new), count in sorted(handovers.items(), key=lambda item: (
-                -item[1], item[0][1], item[0][0] or 0))],
         }
-        if single:
-            vals['company_id'] = single.sudo().company_id.id
+        # The new manager's company; for several, the one of who asked (not
+        # the default of the superuser creating it).
+        vals['company_id'] = single.sudo().company_id.id if single else \
+            self.env.user.company_id.id
         reassignment = self.sudo().create(vals)
+        reassignment._insert_handovers(handovers)
         return self.browse(reassignment.id), pairs
+
+    def _insert_handovers(self, handovers):
+        """The handover lines, ``handovers`` being {(previous manager id or
+        False, new manager id): accounts}, in one INSERT: a reassignment of
+        accounts held by hundreds of managers has hundreds of them, and
+        these log lines have nothing for the ORM to compute or check."""
+        lines = sorted(handovers.items(), key=lambda item: (-item[1], item[0][1], item[0][0] or 0))
+        now = fields.Datetime.now()
+        self.env['account.manager.bulk']._insert_rows(
+            'account.manager.reassignment.handover', {
+                'reassignment_id': self.id,
+                'from_manager_id': [old or None for (old, _new), _count in lines],
+                'to_manager_id': [new for (_old, new), _count in lines],
+                'account_count': [count for _pair, count in lines],
+                'company_id': self.company_id.id,
+                'create_uid': self.env.uid, 'create_date': now,
+                'write_uid': self.env.uid, 'write_date': now,
+            }, len(lines))
+        self.invalidate_cache(fnames=['handover_ids', 'handover_count'], ids=self.ids)
 
     @api.model
     def _get_account_ids_to_move(self, partner_ids, to_manager):
@@ -676,12 +694,13 @@ class AccountManagerReassignment(models.Model):
                     tools.html_escape(line.to_manager_id.name), line.account_count)
                     for line in handovers))
         body = intro + _('<p>Reason: %s</p>') % tools.html_escape(self.reason or '')
+        recipients = managers.mapped('user_id.partner_id')
         # The e-mails go out with the mail queue, not in this transaction.
         self.sudo().with_context(mail_notify_force_send=False).message_post(
             body=body, subject=_('Accounts reassigned: %s') % self.name,
             message_type='comment', subtype='mail.mt_comment',
             author_id=self.user_id.partner_id.id,
-            partner_ids=managers.mapped('user_id.partner_id').ids)
+            partner_ids=recipients.ids)
 
     def _get_previous_managers(self):
         """Managers whose primary line this reassignment closed: for each line
