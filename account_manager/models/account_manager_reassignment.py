@@ -695,8 +695,9 @@ class AccountManagerReassignment(models.Model):
                     for line in handovers))
         body = intro + _('<p>Reason: %s</p>') % tools.html_escape(self.reason or '')
         recipients = managers.mapped('user_id.partner_id')
-        # The e-mails go out with the mail queue, not in this transaction.
-        self.sudo().with_context(mail_notify_force_send=False).message_post(
+        # (In the environment the recipients were read in: another context
+        # would read each recipient's user again, one query each.)
+        self.sudo().message_post(
             body=body, subject=_('Accounts reassigned: %s') % self.name,
             message_type='comment', subtype='mail.mt_comment',
             author_id=self.user_id.partner_id.id,
