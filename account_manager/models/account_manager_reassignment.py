@@ -468,7 +468,9 @@ class AccountManagerReassignment(models.Model):
                 seconds=BUSY_RETRY_SECONDS, ignore_retry=True)
         if not locked:
             return _("Nothing to do: %s is %s.") % (reassignment.name, reassignment.state)
-        if reassignment.state != 'running':
+        if reassignment.state == 'queued':
+            # (Failed stays failed while another of its batches is: the
+            # job queue's hook turns it back once none is.)
             reassignment.write({'state': 'running', 'error_message': False})
         by_manager = defaultdict(list)
         for account_id, manager_id in pairs:

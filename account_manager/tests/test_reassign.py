@@ -611,7 +611,8 @@ class TestReassign(AccountManagerCase):
         self.assertEqual(self.Partner.search(queued.action_view_accounts()['domain']), accounts)
         # Two batches (3 + 1 accounts), queue_job jobs in the addon's channel,
         # run as Nadia, who started it.
-        jobs = queued.sudo().job_ids
+        # (queue.job orders by creation date, equal within a transaction.)
+        jobs = queued.sudo().job_ids.sorted('id')
         self.assertEqual(jobs.mapped('account_manager_batch_size'), [3, 1])
         self.assertEqual(set(jobs.mapped('channel')), {'root.account_manager'})
         self.assertEqual(jobs.mapped('user_id'), self.nadia.user_id)
