@@ -601,7 +601,7 @@ def bench_auto_escalation(h, sizes=(1000, 10000)):
     def instrumented(self, *args, **kwargs):
         with common.Measure(self.env.cr) as m:
             result = original(self, *args, **kwargs)
-        batches.append((len(self), m.queries, m.seconds))
+        batches.append((len(self), m.queries, m.seconds, not batches))
         return result
 
     per_size = {}
@@ -631,7 +631,14 @@ def bench_auto_escalation(h, sizes=(1000, 10000)):
             m = h.measure(run_cron, setup=setup, label='auto-escalation cron, %d overdue' % n,
                           runs=h.repeat, budget=h.slow_budget,
                           timeout=h.slow_timeout)
-            full = [b for b in batches if b[0] == max(x[0] for x in batches)] if batches else []
+            # The first batch of a run is set apart: the bench empties the
+            # registry caches before each run, so it alone reads again what
+            # a worker reads once per process (translations, group checks,
+            # xml ids, mail subtypes); with warm caches it costs what the
+            # others do.
+            first = [b for b in batches if b[3]]
+            full = [b for b in batches if b[0] == max(x[0] for x in batches)
+                    and not b[3]] if batches else []
         finally:
             if own:
                 cls._auto_escalate = original
@@ -643,9 +650,10 @@ def bench_auto_escalation(h, sizes=(1000, 10000)):
             t = sorted(b[2] for b in full)
             done = sum(b[0] for b in batches)
             per_1000 = sum(b[2] for b in batches) * 1000.0 / max(done, 1)
-            note = '%d batches of %d: %d-%d queries (median %d), %s-%s each; %.1f s per 1,000' % (
-                len(full), full[0][0], q[0], q[-1], q[len(q) // 2], _secs(t[0]), _secs(t[-1]),
-                per_1000)
+            note = ('first batch %d queries (cold registry caches), then %d batches of %d: '
+                    '%d-%d queries (median %d), %s-%s each; %.1f s per 1,000') % (
+                first[0][1] if first else 0, len(full), full[0][0], q[0], q[-1],
+                q[len(q) // 2], _secs(t[0]), _secs(t[-1]), per_1000)
             if m[3]:
                 note += ' (stopped after %s escalations)' % '{:,}'.format(done)
         else:
@@ -662,7 +670,7 @@ def bench_auto_escalation(h, sizes=(1000, 10000)):
             spread = max(b[1] for b in b2) - min(b[1] for b in b2)
             h.add(Result('escalation', 'auto-escalation queries per batch, %s vs %s overdue' % (
                 '{:,}'.format(n1), '{:,}'.format(n2)), m2[0], m2[1], m2[2],
-                target='per-batch queries constant (within 20%)',
+                target='per-batch queries constant (within 20%), after the first batch',
                 ok=max(b[1] for b in b2) <= 1.2 * q1 and min(b[1] for b in b2) >= 0.8 * q1,
                 note='median %d vs %d queries per batch, spread %d at %s; time per 1,000: '
                      '%.1f s vs %.1f s' % (q1, q2, spread, '{:,}'.format(n2),
