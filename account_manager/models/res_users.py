@@ -1,5 +1,6 @@
 from odoo import SUPERUSER_ID, _, api, models
 from odoo.exceptions import AccessError
+from odoo.osv import expression
 
 GROUP_OWN = 'account_manager.group_own_accounts'
 GROUP_TEAM = 'account_manager.group_team_accounts'
@@ -68,6 +69,10 @@ class ResUsers(models.Model):
           responsible for, and their sub-territories).
         - ``partner_ids``: partners the user always sees (their own, their
           companies').
+        - ``partner_read_extra``: a domain of further partners the user may
+          read, OR-ed into the read rule (empty here; the glue addons add
+          the customers of the user's own documents: see
+          ``_account_manager_partner_read_extra``).
         """
         self.ensure_one()
         user = self._am_env_user()
@@ -77,12 +82,15 @@ class ResUsers(models.Model):
             'team_manager_ids': [],
             'territory_ids': [],
             'partner_ids': [],
+            'partner_read_extra': [],
         }
         if not self._account_manager_is_restricted():
             return reach
         reach['restricted'] = True
         reach['partner_ids'] = (self.sudo().partner_id
                                 | self.sudo().company_ids.mapped('partner_id')).ids
+        extra = self._account_manager_partner_read_extra()
+        reach['partner_read_extra'] = expression.OR(extra) if extra else []
         stand_in = self._account_manager_stand_in()
         if not stand_in:
             return reach
@@ -97,6 +105,15 @@ class ResUsers(models.Model):
         else:
             reach['manager_ids'] = stand_in.ids
         return reach
+
+    def _account_manager_partner_read_extra(self):
+        """Domains of the partners a restricted user reads beyond their
+        reach, each compared at query time (no id list, so nothing to go
+        stale in the rule cache). None here: an addon that gives users
+        documents of their own (orders, leads, invoices) adds the customers
+        of those documents, so that opening one's own document never ends
+        in an access error on its customer."""
+        return []
 
     def _account_manager_stand_in(self):
         """The managers the user acts as: their own manager records and the
