@@ -1,4 +1,4 @@
-"""Render account_manager/README.rst as the Apps page does (docutils) and
+"""Render each addon's README.rst as the Apps page does (docutils) and
 fail on any warning: a broken README shows as raw text and logs errors on
 every module update."""
 import os
@@ -11,17 +11,22 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def main():
-    path = os.path.join(ROOT, 'account_manager', 'README.rst')
-    with open(path, encoding='utf-8') as handle:
-        source = handle.read()
-    try:
-        docutils.core.publish_string(source, source_path=path, writer_name='html',
-                                     settings_overrides={'report_level': 2, 'halt_level': 2})
-    except docutils.utils.SystemMessage as error:
-        print('check_rst: %s' % error)
-        return 1
-    print('check_rst: account_manager/README.rst renders cleanly')
-    return 0
+    failed = 0
+    for name in sorted(os.listdir(ROOT)):
+        path = os.path.join(ROOT, name, 'README.rst')
+        if not os.path.isfile(os.path.join(ROOT, name, '__manifest__.py')):
+            continue
+        with open(path, encoding='utf-8') as handle:
+            source = handle.read()
+        try:
+            docutils.core.publish_string(source, source_path=path, writer_name='html',
+                                         settings_overrides={'report_level': 2, 'halt_level': 2})
+        except docutils.utils.SystemMessage as error:
+            print('check_rst: %s' % error)
+            failed = 1
+            continue
+        print('check_rst: %s/README.rst renders cleanly' % name)
+    return failed
 
 
 if __name__ == '__main__':

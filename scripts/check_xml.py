@@ -295,7 +295,7 @@ class Checker:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 2:
+    if len(sys.argv) < 2:
         sys.stderr.write(__doc__)
         sys.exit(2)
-    sys.exit(Checker(sys.argv[1]).run())
+    sys.exit(max(Checker(addon).run() for addon in sys.argv[1:]))

@@ -27,9 +27,14 @@ echo "lint: ruff"
 "$AM_LINT_VENV/bin/ruff" check --config "$am_root/ruff.toml" --output-format=concise "${ruff_targets[@]}" \
   || failed+=(ruff)
 
+# The addon and its glue addons (account_manager_<app>/ beside it).
+addon_dirs=("$addon_dir")
+for glue in "$addon_dir"_*/; do
+  [[ -f $glue/__manifest__.py ]] && addon_dirs+=("${glue%/}")
+done
 if [[ -d $addon_dir ]]; then
   echo "lint: pylint (pylint-odoo checks for 11.0)"
-  "$AM_LINT_VENV/bin/pylint" --rcfile="$am_root/.pylintrc" "$addon_dir" || failed+=(pylint)
+  "$AM_LINT_VENV/bin/pylint" --rcfile="$am_root/.pylintrc" "${addon_dirs[@]}" || failed+=(pylint)
 else
   echo "lint: pylint skipped: no $AM_ADDON/ yet"
 fi
@@ -39,7 +44,7 @@ echo "lint: README.rst (built from readme/, renders without warnings)"
 "$AM_VENV/bin/python" "$am_root/scripts/check_rst.py" || failed+=(check_rst)
 
 echo "lint: check_xml"
-"$AM_VENV/bin/python" "$am_root/scripts/check_xml.py" "$addon_dir" || failed+=(check_xml)
+"$AM_VENV/bin/python" "$am_root/scripts/check_xml.py" "${addon_dirs[@]}" || failed+=(check_xml)
 
 if ((${#failed[@]})); then
   echo "lint: FAILED (${failed[*]})"
